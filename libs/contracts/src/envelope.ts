@@ -1,0 +1,39 @@
+/**
+ * CloudEvents 1.0 in NATS binary mode: the attributes travel as `ce-*` headers and the body is the JSON data.
+ * `ce-id` doubles as `Nats-Msg-Id`, so a re-published event is dropped by the stream's duplicate window.
+ */
+export const CloudEventHeaders = {
+  id: 'ce-id',
+  type: 'ce-type',
+  source: 'ce-source',
+  time: 'ce-time',
+  specversion: 'ce-specversion',
+  dataContentType: 'ce-datacontenttype',
+} as const;
+
+export const TraceParentHeader = 'traceparent';
+export const MsgIdHeader = 'Nats-Msg-Id';
+
+/** Attempts already spent before this message was (re)published, e.g. by a long retry through the outbox. */
+export const AttemptsSpentHeader = 'Job-Attempts-Spent';
+
+/** Headers the runtime adds to a message it moves to `dlq.<original subject>`. */
+export const DeadLetterHeaders = {
+  reason: 'Dlq-Reason',
+  error: 'Dlq-Error',
+  stack: 'Dlq-Stack',
+  attempts: 'Dlq-Attempts',
+  service: 'Dlq-Service',
+  consumer: 'Dlq-Consumer',
+  stream: 'Dlq-Stream',
+  streamSeq: 'Dlq-Stream-Seq',
+  subject: 'Dlq-Subject',
+  enqueuedAt: 'Dlq-Enqueued-At',
+  firstFailureAt: 'Dlq-First-Failure',
+  lastFailureAt: 'Dlq-Last-Failure',
+} as const;
+
+export type DeadLetterReason =
+  'invalid-payload' | 'unrecoverable' | 'exhausted' | 'max-deliveries' | 'no-handler';
+
+export const SpecVersion = '1.0';

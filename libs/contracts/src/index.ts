@@ -1,0 +1,6 @@
+export * from './contract';
+export * from './envelope';
+export * from './ids';
+export * from './events';
+export * from './registry';
+export * from './asyncapi';

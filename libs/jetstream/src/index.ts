@@ -1,0 +1,17 @@
+export * from './backoff';
+export * from './errors';
+export * from './envelope';
+export * from './handler-discovery';
+export * from './jetstream.server';
+export * from './job-context';
+export * from './job-handler';
+export * from './metrics';
+export * from './names';
+export * from './provisioning';
+export * from './publisher';
+export * from './service';
+export * from './service-config';
+export * from './unique-job-locks';
+export * from './worker-core.module';
+export * from './worker-runtime';
+export { EventPattern, Payload, Ctx } from '@nestjs/microservices';

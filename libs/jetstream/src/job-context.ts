@@ -1,0 +1,67 @@
+import type { JsMsg } from 'nats';
+import { CloudEventHeaders, TraceParentHeader } from '@lib/contracts';
+
+/** What a handler knows about the delivery it is running; everything costly is computed on first use. */
+export class JobContext {
+  private abortController?: AbortController;
+
+  constructor(
+    private readonly msg: JsMsg,
+    readonly subject: string,
+    /** 1-based; counts every delivery, crashes and redeliveries from the outbox included. */
+    readonly attempt: number,
+    readonly maxAttempts: number,
+  ) {}
+
+  get jobId(): string {
+    return this.header(CloudEventHeaders.id) ?? `${this.msg.info.stream}:${this.msg.seq}`;
+  }
+
+  get streamSequence(): number {
+    return this.msg.seq;
+  }
+
+  get traceparent(): string | undefined {
+    return this.header(TraceParentHeader);
+  }
+
+  get isLastAttempt(): boolean {
+    return this.attempt >= this.maxAttempts;
+  }
+
+  header(name: string): string | undefined {
+    const value = this.msg.headers?.get(name);
+    return value ? value : undefined;
+  }
+
+  get headers(): Record<string, string> {
+    const result: Record<string, string> = {};
+    const h = this.msg.headers;
+    if (h) for (const [name, values] of h) result[name] = values.join(', ');
+    return result;
+  }
+
+  /** Aborted when the job's timeout passes or the worker shuts down past its grace period. */
+  get signal(): AbortSignal {
+    return this.controller().signal;
+  }
+
+  /** Tells the server the job is still running, so it is not handed to another worker. */
+  working(): void {
+    this.msg.working();
+  }
+
+  /** @internal used by the runtime to abort the attempt. */
+  abort(reason: Error): void {
+    this.controller().abort(reason);
+  }
+
+  /** @internal */
+  get aborted(): boolean {
+    return this.abortController?.signal.aborted ?? false;
+  }
+
+  private controller(): AbortController {
+    return (this.abortController ??= new AbortController());
+  }
+}

@@ -1,0 +1,87 @@
+import type { JetStreamClient } from 'nats';
+import { z } from 'zod';
+import type { Contract, ContractMap } from '@lib/contracts';
+import { envelopeHeaders } from './envelope';
+import { InvalidPayloadError } from './errors';
+import { UniqueJobLocks } from './unique-job-locks';
+
+export const UniqueLockHeader = 'Job-Unique-Lock';
+
+export interface PublishOptions {
+  /** Stable id for deduplication (defaults to a random UUID); reuse it when re-sending the same event. */
+  id?: string;
+  traceparent?: string;
+  headers?: Record<string, string>;
+}
+
+export interface PublishResult {
+  id: string;
+  stream: string;
+  seq: number;
+  /** The stream already had this id within its duplicate window, so nothing new was stored. */
+  duplicate: boolean;
+  /** A uniqueness lock was held and the contract says to drop the newcomer: nothing was published. */
+  dropped: boolean;
+}
+
+type Payload<C extends ContractMap, S extends keyof C> = z.input<C[S]['schema']>;
+
+/** Validates against the contract, wraps in a CloudEvents envelope and waits for the stream's ack. */
+export class JetStreamPublisher<C extends ContractMap = ContractMap> {
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly contracts: C,
+    private readonly source: string,
+    private readonly uniqueLocks?: UniqueJobLocks,
+  ) {}
+
+  async publish<S extends keyof C & string>(
+    subject: S,
+    data: Payload<C, S>,
+    options: PublishOptions = {},
+  ): Promise<PublishResult> {
+    const contract = this.contractFor(subject);
+    const payload = validatePayload(contract, data);
+    const { id, headers } = envelopeHeaders({
+      id: options.id,
+      subject,
+      source: this.source,
+      traceparent: options.traceparent,
+      extraHeaders: options.headers,
+    });
+    const unique = contract.options.unique;
+    let lockKey: string | null = null;
+    if (unique) {
+      if (!this.uniqueLocks)
+        throw new Error(`${subject} has a uniqueness key but the publisher has no lock store`);
+      lockKey = await this.uniqueLocks.acquire(
+        subject,
+        unique.key(payload),
+        id,
+        unique.ttlMs,
+        unique.onConflict,
+      );
+      if (lockKey === null) return { id, stream: '', seq: 0, duplicate: false, dropped: true };
+      headers.set(UniqueLockHeader, lockKey);
+    }
+    try {
+      const ack = await this.js.publish(subject, JSON.stringify(payload), { msgID: id, headers });
+      return { id, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate, dropped: false };
+    } catch (error) {
+      if (lockKey) await this.uniqueLocks!.release(lockKey, id).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private contractFor(subject: string): Contract {
+    const contract = this.contracts[subject];
+    if (!contract) throw new Error(`Unknown subject "${subject}": it is not in the contracts`);
+    return contract;
+  }
+}
+
+export function validatePayload(contract: Contract, data: unknown): unknown {
+  const parsed = contract.schema.safeParse(data);
+  if (!parsed.success) throw new InvalidPayloadError(contract.subject, z.prettifyError(parsed.error));
+  return parsed.data;
+}

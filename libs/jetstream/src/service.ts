@@ -1,0 +1,176 @@
+import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { ApplicationConfig } from '@nestjs/core/application-config';
+import { connect, type NatsConnection } from 'nats';
+import pino, { type Logger } from 'pino';
+import { Contracts, type ContractMap } from '@lib/contracts';
+import { createDataSource, DatabaseConnection } from '@lib/db';
+import { JobHandlerExplorer } from './handler-discovery';
+import { JetStreamServer } from './jetstream.server';
+import { WorkerMetrics } from './metrics';
+import { PinoNestLogger } from './nest-logger';
+import { DefaultStreamSettings } from './provisioning';
+import { JetStreamPublisher } from './publisher';
+import { ConfigError, loadServiceConfig, type ServiceConfig } from './service-config';
+import type { z } from 'zod';
+import { UniqueJobLocks } from './unique-job-locks';
+import { KvBuckets } from './names';
+import { DefaultRuntimeSettings, WorkerRuntime, type DelayedRetryScheduler } from './worker-runtime';
+import { WorkerCoreModule } from './worker-core.module';
+
+export interface ServiceDefinition<S extends z.ZodType<ServiceConfig>> {
+  name: string;
+  /** The service's own module: its handlers and domain providers. */
+  module: Type | DynamicModule;
+  configSchema: S;
+  contracts?: ContractMap;
+  env?: NodeJS.ProcessEnv;
+  delayedRetries?: DelayedRetryScheduler;
+}
+
+export interface RunningService {
+  app: INestApplication;
+  runtime: WorkerRuntime;
+  publisher: JetStreamPublisher;
+  nc: NatsConnection;
+  logger: Logger;
+  /** Drains the workers (in-flight jobs finish), then closes HTTP, NATS and PostgreSQL. */
+  stop(): Promise<void>;
+  httpUrl: string;
+}
+
+/** Boots one service: config, NATS, PostgreSQL, the Nest app with the JetStream transport and an HTTP port. */
+export async function startService<S extends z.ZodType<ServiceConfig>>(
+  definition: ServiceDefinition<S>,
+): Promise<RunningService> {
+  const config = loadServiceConfig(definition.name, definition.configSchema, definition.env ?? process.env);
+  const contracts = definition.contracts ?? Contracts;
+  const version = process.env.APP_VERSION ?? process.env.npm_package_version ?? 'dev';
+  const logger = pino({ level: config.LOG_LEVEL, base: { app: definition.name, pid: process.pid } });
+  const nc = await connect({
+    servers: config.NATS_URL.split(',').map((url) => url.trim()),
+    name: `${definition.name}@${process.pid}`,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 1000,
+    waitOnFirstConnect: true,
+  });
+  const database = new DatabaseConnection(
+    createDataSource({ url: config.DATABASE_URL, applicationName: definition.name }),
+    logger,
+  );
+  void database.connect();
+  const js = nc.jetstream();
+  const metrics = new WorkerMetrics(definition.name);
+  const uniqueLocks = new UniqueJobLocks(
+    await js.views.kv(KvBuckets.uniqueJobs, {
+      history: 1,
+      replicas: config.NATS_STREAM_REPLICAS,
+      ttl: 24 * 3600_000,
+    }),
+  );
+  const runtime = new WorkerRuntime({
+    app: definition.name,
+    version,
+    contracts,
+    nc,
+    logger,
+    metrics,
+    delayedRetries: definition.delayedRetries,
+    uniqueLocks,
+    settings: {
+      ...DefaultRuntimeSettings,
+      slots: config.WORKER_SLOTS,
+      ackWaitMs: config.ACK_WAIT_MS,
+      pull: { ...DefaultRuntimeSettings.pull, window: config.PULL_WINDOW },
+      shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+      streams: { ...DefaultStreamSettings, replicas: config.NATS_STREAM_REPLICAS },
+    },
+  });
+  const publisher = new JetStreamPublisher(
+    js,
+    contracts,
+    `urn:loomio-workers:${definition.name}`,
+    uniqueLocks,
+  );
+
+  @Module({
+    imports: [
+      WorkerCoreModule.forService({ runtime, metrics, publisher, database, config, logger }),
+      definition.module,
+    ],
+  })
+  class ServiceRootModule {}
+
+  const app = await NestFactory.create(ServiceRootModule, {
+    logger: new PinoNestLogger(logger),
+    abortOnError: false,
+  });
+  const server = new JetStreamServer(runtime, () =>
+    app.get(JobHandlerExplorer).explore(hasGlobalEnhancers(app)),
+  );
+  app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await runtime.drain();
+    await app.close();
+    await database.close();
+    await nc.drain().catch(() => undefined);
+  };
+  try {
+    await app.init();
+    await app.startAllMicroservices();
+    await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+  const address = app.getHttpServer().address() as { port: number };
+  return { app, runtime, publisher, nc, logger, stop, httpUrl: `http://127.0.0.1:${address.port}` };
+}
+
+/** For `main.ts`: start, stop cleanly on SIGTERM/SIGINT, and exit with a readable message on bad config. */
+export async function runService<S extends z.ZodType<ServiceConfig>>(
+  definition: ServiceDefinition<S>,
+): Promise<void> {
+  let service: RunningService;
+  try {
+    service = await startService(definition);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78);
+    }
+    process.stderr.write(`${definition.name} failed to start: ${(error as Error).stack ?? error}\n`);
+    process.exit(1);
+  }
+  const shutdown = (signal: string) => {
+    service.logger.info({ signal }, 'shutting down');
+    service.stop().then(
+      () => process.exit(0),
+      (error: Error) => {
+        service.logger.error({ err: error }, 'unclean shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** Global guards, pipes, interceptors or filters mean every handler must go through Nest's chain. */
+function hasGlobalEnhancers(app: INestApplication): boolean {
+  const config = (app as unknown as { config: ApplicationConfig }).config;
+  return (
+    config.getGlobalGuards().length +
+      config.getGlobalPipes().length +
+      config.getGlobalInterceptors().length +
+      config.getGlobalFilters().length +
+      config.getGlobalRequestGuards().length +
+      config.getGlobalRequestPipes().length +
+      config.getGlobalRequestInterceptors().length +
+      config.getGlobalRequestFilters().length >
+    0
+  );
+}

@@ -1,0 +1,595 @@
+import { hostname } from 'node:os';
+import { isObservable, lastValueFrom } from 'rxjs';
+import { z } from 'zod';
+import type { JetStreamClient, JetStreamManager, JsMsg, KV, NatsConnection } from 'nats';
+import type { Logger } from 'pino';
+import {
+  AttemptsSpentHeader,
+  PriorityWeights,
+  subjectsHandledBy,
+  type Contract,
+  type ContractMap,
+  type DeadLetterReason,
+} from '@lib/contracts';
+import { retryDelayMs } from './backoff';
+import { DeadLetters, MaxDeliveriesWatcher } from './dead-letters';
+import { DiscardError, JobTimeoutError, RetryLaterError, UnrecoverableError } from './errors';
+import { JobContext } from './job-context';
+import type { JobHandler } from './job-handler';
+import type { WorkerMetrics } from './metrics';
+import { KvBuckets, streamForSubject } from './names';
+import { consumerConfig, ensureConsumer, ensureStreams, type StreamSettings } from './provisioning';
+import { UniqueLockHeader } from './publisher';
+import { SubjectConsumer, type PullSettings } from './subject-consumer';
+import { UniqueJobLocks } from './unique-job-locks';
+
+export interface RuntimeSettings {
+  /** Jobs this process runs at once, shared by all its subjects by priority weight. */
+  slots: number;
+  ackWaitMs: number;
+  pull: Omit<PullSettings, 'apiTimeoutMs'>;
+  shutdownGraceMs: number;
+  defaultMaxAckPending: number;
+  streams: StreamSettings;
+  /** Retries waiting longer than this go through `delayedRetries` (the outbox) instead of a server-side nak. */
+  longRetryThresholdMs: number;
+  workerHeartbeatMs: number;
+}
+
+export const DefaultRuntimeSettings: Omit<RuntimeSettings, 'streams'> = {
+  slots: 50,
+  ackWaitMs: 10_000,
+  pull: { window: 1000, requestExpiresMs: 30_000, idleHeartbeatMs: 5_000 },
+  shutdownGraceMs: 25_000,
+  defaultMaxAckPending: 20_000,
+  longRetryThresholdMs: 5 * 60_000,
+  workerHeartbeatMs: 5_000,
+};
+
+/** Where retries that wait long are parked, so they do not hold `max_ack_pending` (the outbox, in libs/db). */
+export interface DelayedRetryScheduler {
+  schedule(retry: {
+    subject: string;
+    data: Uint8Array;
+    headers: Record<string, string>;
+    deliverAt: Date;
+    attemptsSpent: number;
+  }): Promise<void>;
+}
+
+export interface WorkerRuntimeOptions {
+  app: string;
+  version: string;
+  contracts: ContractMap;
+  nc: NatsConnection;
+  logger: Logger;
+  metrics: WorkerMetrics;
+  settings: RuntimeSettings;
+  delayedRetries?: DelayedRetryScheduler;
+  /** Needed when a contract of this service has a uniqueness key: its lock is released once the job is done. */
+  uniqueLocks?: UniqueJobLocks;
+}
+
+interface ActiveJob {
+  consumer: SubjectConsumer;
+  msg: JsMsg;
+  startedAt: number;
+  ctx?: JobContext;
+}
+
+class ShutdownAbort extends Error {
+  override readonly name = 'ShutdownAbort';
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * Runs the handlers of one service: provisions streams and consumers, pulls by priority into a fixed number
+ * of slots, decides each delivery's fate (ack, retry with backoff, dead-letter) and drains on shutdown.
+ */
+export class WorkerRuntime {
+  private readonly js: JetStreamClient;
+  private jsm!: JetStreamManager;
+  private consumers: SubjectConsumer[] = [];
+  private readonly active = new Set<ActiveJob>();
+  private buffered = 0;
+  private running = 0;
+  private stopping = false;
+  private started = false;
+  private connected = true;
+  private timers: NodeJS.Timeout[] = [];
+  private deadLetters: DeadLetters;
+  private watcher?: MaxDeliveriesWatcher;
+  private workersKv?: KV;
+  private readonly workerKey: string;
+  private idle: (() => void) | null = null;
+  private readonly startedAt = new Date();
+
+  constructor(private readonly options: WorkerRuntimeOptions) {
+    this.js = options.nc.jetstream();
+    this.deadLetters = new DeadLetters(this.js, options.app);
+    this.workerKey = `${options.app}.${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}.${process.pid}`;
+  }
+
+  get ready(): boolean {
+    return this.started && !this.stopping && this.connected && !this.options.nc.isClosed();
+  }
+
+  get inFlight(): number {
+    return this.running;
+  }
+
+  /** Checks that every subject of this service has exactly one handler, then starts consuming. */
+  async start(handlers: ReadonlyMap<string, readonly JobHandler[]>): Promise<void> {
+    const { app, contracts, nc, settings, logger } = this.options;
+    const contractsOfApp = assertHandlersMatchContracts(app, contracts, handlers);
+    this.jsm = await nc.jetstreamManager();
+    await ensureStreams(this.jsm, settings.streams);
+    const kvOptions = { replicas: settings.streams.replicas, history: 1 };
+    this.workersKv = await this.js.views.kv(KvBuckets.workers, {
+      ...kvOptions,
+      ttl: settings.workerHeartbeatMs * 6,
+    });
+    const unique = contractsOfApp.find((c) => c.options.unique);
+    if (unique && !this.options.uniqueLocks)
+      throw new Error(`${unique.subject} has a uniqueness key: uniqueLocks required`);
+    this.watcher = new MaxDeliveriesWatcher(nc, this.jsm, this.deadLetters, logger);
+    const pullSettings: PullSettings = { ...settings.pull, apiTimeoutMs: 5000 };
+    for (const contract of contractsOfApp) {
+      const stream = streamForSubject(contract.subject);
+      const config = consumerConfig(app, contract, {
+        ackWaitMs: settings.ackWaitMs,
+        defaultMaxAckPending: Math.max(settings.defaultMaxAckPending, settings.pull.window),
+      });
+      await ensureConsumer(this.jsm, stream, config);
+      this.watcher.watch(stream, config.durable_name!);
+      this.options.metrics.register(contract.subject);
+      this.consumers.push(
+        new SubjectConsumer(
+          nc,
+          contract,
+          handlers.get(contract.subject)![0],
+          stream,
+          config.durable_name!,
+          PriorityWeights[contract.options.priority],
+          pullSettings,
+          this.accept,
+          this.onConsumerProblem,
+        ),
+      );
+    }
+    this.options.metrics.setPendingProbe(() => this.pendingBySubject());
+    this.watchConnection();
+    this.startTimers();
+    this.started = true;
+    for (const consumer of this.consumers) consumer.start();
+    await this.publishHeartbeat();
+    logger.info(
+      { subjects: this.consumers.map((c) => c.subject), slots: settings.slots },
+      `${app} consuming ${this.consumers.length} subject(s)`,
+    );
+  }
+
+  /** Stops pulling, returns buffered messages, lets running jobs finish within the grace period, naks the rest. */
+  async drain(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const { logger, settings } = this.options;
+    for (const consumer of this.consumers) {
+      consumer.stop();
+      for (const msg of consumer.buffer.drain()) msg.nak();
+    }
+    this.buffered = 0;
+    if (this.running > 0) {
+      logger.info({ inFlight: this.running }, 'waiting for running jobs to finish');
+      const finished = new Promise<void>((resolve) => (this.idle = resolve));
+      const grace = new Promise<'timeout'>((resolve) => {
+        const timer = setTimeout(() => resolve('timeout'), settings.shutdownGraceMs);
+        timer.unref();
+      });
+      if ((await Promise.race([finished, grace])) === 'timeout') {
+        logger.warn(
+          { inFlight: this.running },
+          'grace period over: aborting running jobs, they will be redelivered',
+        );
+        for (const job of this.active) {
+          job.ctx?.abort(new ShutdownAbort('worker shutting down'));
+          job.msg.nak();
+        }
+      }
+    }
+    await this.options.nc.flush().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.drain();
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    this.watcher?.stop();
+    await this.workersKv?.delete(this.workerKey).catch(() => undefined);
+    this.started = false;
+  }
+
+  private readonly accept = (consumer: SubjectConsumer, msg: JsMsg): void => {
+    if (this.stopping) {
+      msg.nak();
+      return;
+    }
+    if (this.running < this.options.settings.slots && this.buffered === 0) {
+      this.run(consumer, msg);
+    } else {
+      consumer.buffer.push(msg);
+      this.buffered++;
+    }
+  };
+
+  private run(consumer: SubjectConsumer, msg: JsMsg): void {
+    this.running++;
+    consumer.running++;
+    const job: ActiveJob = { consumer, msg, startedAt: Date.now() };
+    this.active.add(job);
+    this.execute(job).then(
+      () => this.finish(job),
+      (error: Error) => {
+        this.options.logger.error({ err: error, subject: consumer.subject }, 'job bookkeeping failed');
+        this.finish(job);
+      },
+    );
+  }
+
+  private finish(job: ActiveJob): void {
+    this.active.delete(job);
+    this.running--;
+    job.consumer.running--;
+    if (this.stopping) {
+      if (this.running === 0) this.idle?.();
+      return;
+    }
+    this.pump();
+    job.consumer.pullIfNeeded();
+  }
+
+  /** Fills free slots from the buffers, choosing among non-empty ones by Sidekiq-style weights. */
+  private pump(): void {
+    const slots = this.options.settings.slots;
+    while (this.running < slots && this.buffered > 0) {
+      const consumer = this.pickConsumer();
+      const msg = consumer.buffer.shift()!;
+      this.buffered--;
+      this.run(consumer, msg);
+    }
+  }
+
+  private pickConsumer(): SubjectConsumer {
+    let total = 0;
+    let only: SubjectConsumer | undefined;
+    let candidates = 0;
+    for (const consumer of this.consumers) {
+      if (consumer.buffer.length === 0) continue;
+      total += consumer.weight;
+      only = consumer;
+      candidates++;
+    }
+    if (candidates === 1) return only!;
+    let ticket = Math.random() * total;
+    for (const consumer of this.consumers) {
+      if (consumer.buffer.length === 0) continue;
+      ticket -= consumer.weight;
+      if (ticket < 0) return consumer;
+    }
+    return only!;
+  }
+
+  private async execute(job: ActiveJob): Promise<void> {
+    const { consumer, msg } = job;
+    const contract = consumer.contract;
+    const attempt = msg.info.deliveryCount + attemptsSpent(msg);
+    let payload: unknown;
+    try {
+      payload = JSON.parse(decoder.decode(msg.data));
+    } catch (error) {
+      const reason = new Error(`body is not JSON: ${(error as Error).message}`);
+      await this.deadLetter(job, 'invalid-payload', reason, attempt);
+      return;
+    }
+    const parsed = contract.schema.safeParse(payload);
+    if (!parsed.success) {
+      await this.deadLetter(job, 'invalid-payload', new Error(z.prettifyError(parsed.error)), attempt);
+      return;
+    }
+    const ctx = new JobContext(msg, contract.subject, attempt, contract.options.maxAttempts);
+    job.ctx = ctx;
+    const started = performance.now();
+    try {
+      let result = consumer.handler.invoke(parsed.data, ctx);
+      if (isPromiseLike(result)) {
+        result = contract.options.timeoutMs
+          ? await withTimeout(result, ctx, contract.options.timeoutMs)
+          : await result;
+      }
+      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+      msg.ack();
+      this.options.metrics.count(contract.subject, 'processed');
+      this.releaseUniqueLock(msg, ctx);
+    } catch (error) {
+      await this.fail(job, ctx, parsed.data, asError(error));
+    } finally {
+      this.options.metrics.observeDuration(contract.subject, performance.now() - started);
+    }
+  }
+
+  private async fail(job: ActiveJob, ctx: JobContext, payload: unknown, error: Error): Promise<void> {
+    const { consumer, msg } = job;
+    const { subject, options } = consumer.contract;
+    const { metrics, logger } = this.options;
+    const log = { subject, jobId: ctx.jobId, attempt: ctx.attempt, traceId: ctx.traceparent?.split('-')[1] };
+    if (error instanceof ShutdownAbort) {
+      msg.nak();
+      return;
+    }
+    if (error instanceof DiscardError) {
+      msg.ack();
+      metrics.count(subject, 'discarded');
+      logger.info({ ...log, reason: error.message }, 'job discarded');
+      this.releaseUniqueLock(msg, ctx);
+      return;
+    }
+    metrics.count(subject, 'failed');
+    if (error instanceof UnrecoverableError || ctx.attempt >= options.maxAttempts) {
+      const reason = error instanceof UnrecoverableError ? 'unrecoverable' : 'exhausted';
+      if (await this.deadLetter(job, reason, error, ctx.attempt))
+        await this.runExhaustedHook(consumer, payload, error, ctx);
+      return;
+    }
+    const delayMs =
+      error instanceof RetryLaterError ? error.delayMs : retryDelayMs(options.backoff, ctx.attempt);
+    logger.warn({ ...log, err: error, retryInMs: delayMs }, 'job failed, will retry');
+    metrics.count(subject, 'retried');
+    await this.retryLater(msg, ctx, delayMs);
+  }
+
+  private async retryLater(msg: JsMsg, ctx: JobContext, delayMs: number): Promise<void> {
+    const { delayedRetries, settings, logger } = this.options;
+    if (!delayedRetries || delayMs <= settings.longRetryThresholdMs) {
+      msg.nak(delayMs);
+      return;
+    }
+    try {
+      await delayedRetries.schedule({
+        subject: msg.subject,
+        data: msg.data,
+        headers: { ...ctx.headers, [AttemptsSpentHeader]: String(ctx.attempt) },
+        deliverAt: new Date(Date.now() + delayMs),
+        attemptsSpent: ctx.attempt,
+      });
+      msg.ack();
+    } catch (error) {
+      logger.error(
+        { err: error, subject: msg.subject },
+        'could not park a long retry; retrying sooner instead',
+      );
+      msg.nak(settings.longRetryThresholdMs);
+    }
+  }
+
+  /** Returns whether the message is now safely in the DLQ (and acknowledged here). */
+  private async deadLetter(
+    job: ActiveJob,
+    reason: DeadLetterReason,
+    error: Error,
+    attempt: number,
+  ): Promise<boolean> {
+    const { consumer, msg } = job;
+    const { logger, metrics } = this.options;
+    try {
+      await this.deadLetters.publish({
+        subject: msg.subject,
+        data: msg.data,
+        headers: msg.headers,
+        stream: msg.info.stream,
+        streamSeq: msg.seq,
+        consumer: consumer.durable,
+        reason,
+        error: { message: error.message, stack: error.stack },
+        attempts: attempt,
+        enqueuedAt: new Date(Math.floor(msg.info.timestampNanos / 1e6)),
+      });
+    } catch (publishError) {
+      logger.error(
+        { err: publishError, subject: msg.subject },
+        'DLQ unavailable; the message will be redelivered',
+      );
+      msg.nak(5_000);
+      return false;
+    }
+    msg.ack();
+    metrics.count(consumer.subject, 'dead');
+    logger.error(
+      { subject: msg.subject, streamSeq: msg.seq, attempt, reason, err: error },
+      'job moved to the DLQ',
+    );
+    if (job.ctx) this.releaseUniqueLock(msg, job.ctx);
+    return true;
+  }
+
+  private async runExhaustedHook(
+    consumer: SubjectConsumer,
+    payload: unknown,
+    error: Error,
+    ctx: JobContext,
+  ): Promise<void> {
+    if (!consumer.handler.onExhausted) return;
+    try {
+      await consumer.handler.onExhausted(payload, error, ctx);
+    } catch (hookError) {
+      this.options.logger.error({ err: hookError, subject: consumer.subject }, 'onExhausted hook failed');
+    }
+  }
+
+  private releaseUniqueLock(msg: JsMsg, ctx: JobContext): void {
+    const lockKey = msg.headers?.get(UniqueLockHeader);
+    if (!lockKey || !this.options.uniqueLocks) return;
+    this.options.uniqueLocks.release(lockKey, ctx.jobId).catch((error: Error) => {
+      this.options.logger.warn(
+        { err: error, lockKey },
+        'could not release a uniqueness lock; it will expire',
+      );
+    });
+  }
+
+  private readonly onConsumerProblem = (consumer: SubjectConsumer, problem: string): void => {
+    this.options.logger.warn(
+      { subject: consumer.subject, consumer: consumer.durable, problem },
+      'pull problem',
+    );
+    if (/consumer deleted|no responders|503/i.test(problem)) this.recreateConsumer(consumer);
+  };
+
+  private recreateConsumer(consumer: SubjectConsumer): void {
+    const { app, settings, logger } = this.options;
+    const config = consumerConfig(app, consumer.contract, {
+      ackWaitMs: settings.ackWaitMs,
+      defaultMaxAckPending: Math.max(settings.defaultMaxAckPending, settings.pull.window),
+    });
+    ensureConsumer(this.jsm, consumer.stream, config).then(
+      () => consumer.resetRequests(),
+      (error: Error) =>
+        logger.error({ err: error, consumer: consumer.durable }, 'could not recreate the consumer'),
+    );
+  }
+
+  private watchConnection(): void {
+    const { nc, logger } = this.options;
+    void (async () => {
+      for await (const status of nc.status()) {
+        if (status.type === 'disconnect') {
+          this.connected = false;
+          logger.warn({ server: status.data }, 'NATS disconnected');
+        } else if (status.type === 'reconnect') {
+          this.connected = true;
+          logger.info({ server: status.data }, 'NATS reconnected; renewing pull requests');
+          for (const consumer of this.consumers) consumer.resetRequests();
+        }
+      }
+    })();
+  }
+
+  private startTimers(): void {
+    const { settings } = this.options;
+    // Jobs running and messages waiting for a slot both hold an ack deadline: keep all of them alive.
+    const keepAlive = setInterval(
+      () => {
+        for (const job of this.active) job.msg.working();
+        for (const consumer of this.consumers) for (const msg of consumer.buffer) msg.working();
+      },
+      Math.floor(settings.ackWaitMs / 3),
+    );
+    const liveness = setInterval(() => {
+      const now = Date.now();
+      for (const consumer of this.consumers) consumer.checkLiveness(now);
+    }, 1000);
+    const heartbeat = setInterval(() => void this.publishHeartbeat(), settings.workerHeartbeatMs);
+    for (const timer of [keepAlive, liveness, heartbeat]) {
+      timer.unref();
+      this.timers.push(timer);
+    }
+  }
+
+  private async publishHeartbeat(): Promise<void> {
+    const now = Date.now();
+    const jobs = [...this.active]
+      .sort((a, b) => a.startedAt - b.startedAt)
+      .slice(0, 20)
+      .map((job) => ({
+        subject: job.consumer.subject,
+        jobId: job.ctx?.jobId,
+        runningForMs: now - job.startedAt,
+      }));
+    const beat = {
+      app: this.options.app,
+      host: hostname(),
+      pid: process.pid,
+      version: this.options.version,
+      slots: this.options.settings.slots,
+      inFlight: this.running,
+      waiting: this.buffered,
+      startedAt: this.startedAt.toISOString(),
+      beatAt: new Date(now).toISOString(),
+      jobs,
+    };
+    await this.workersKv?.put(this.workerKey, JSON.stringify(beat)).catch(() => undefined);
+  }
+
+  private async pendingBySubject(): Promise<Record<string, number>> {
+    const result: Record<string, number> = {};
+    for (const consumer of this.consumers) {
+      const info = await this.jsm.consumers.info(consumer.stream, consumer.durable);
+      result[consumer.subject] = info.num_pending;
+    }
+    return result;
+  }
+}
+
+/** Startup refuses a service whose handlers and contracts disagree, naming every mismatch. */
+export function assertHandlersMatchContracts(
+  app: string,
+  contracts: ContractMap,
+  handlers: ReadonlyMap<string, readonly JobHandler[]>,
+): Contract[] {
+  const expected = subjectsHandledBy(contracts, app);
+  const problems: string[] = [];
+  for (const contract of expected) {
+    const found = handlers.get(contract.subject) ?? [];
+    if (found.length === 0) problems.push(`${contract.subject} has no handler in ${app}`);
+    if (found.length > 1) {
+      problems.push(
+        `${contract.subject} has ${found.length} handlers: ${found.map((h) => h.location).join(', ')}`,
+      );
+    }
+  }
+  for (const [subject, found] of handlers) {
+    const contract = contracts[subject];
+    const where = found.map((h) => h.location).join(', ');
+    if (!contract) problems.push(`${where} handles ${subject}, which has no contract`);
+    else if (!expected.includes(contract)) {
+      const owner =
+        contract.kind === 'job' ? `service ${contract.service}` : `consumers [${contract.consumers}]`;
+      problems.push(`${where} handles ${subject}, but its contract names ${owner}, not ${app}`);
+    }
+  }
+  if (problems.length > 0) throw new Error(`${app} cannot start:\n  - ${problems.join('\n  - ')}`);
+  return expected;
+}
+
+function attemptsSpent(msg: JsMsg): number {
+  const value = msg.headers?.get(AttemptsSpentHeader);
+  const spent = value ? Number.parseInt(value, 10) : 0;
+  return Number.isFinite(spent) && spent > 0 ? spent : 0;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
+async function withTimeout(
+  result: PromiseLike<unknown>,
+  ctx: JobContext,
+  timeoutMs: number,
+): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => ctx.abort(new JobTimeoutError(timeoutMs)), timeoutMs);
+    ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
+  });
+  try {
+    return await Promise.race([result, aborted]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error
+    ? error
+    : new Error(typeof error === 'string' ? error : JSON.stringify(error));
+}
