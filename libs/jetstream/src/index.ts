@@ -1,3 +1,4 @@
+export * from './admin';
 export * from './backoff';
 export * from './errors';
 export * from './envelope';

@@ -65,7 +65,11 @@ export class SubjectConsumer {
     this.pullIfNeeded();
   }
 
-  /** Stops asking for messages; ones still arriving for old requests are handed on and refused upstream. */
+  /**
+   * Stops asking for messages. Unsubscribing the inbox also ends the requests the server still holds for
+   * it (the server skips a request whose reply subject lost its interest), so returned messages go to
+   * other workers instead of straight back here.
+   */
   stop(): void {
     this.stopped = true;
     this.subscription?.unsubscribe();
@@ -109,6 +113,9 @@ export class SubjectConsumer {
     this.lastHeardAt = Date.now();
     if (msg.subject !== this.inbox) {
       if (this.requested > 0) this.requested--;
+      // nats.js decodes the reply subject lazily from a parser buffer that later messages reuse; a message
+      // kept in the buffer must capture its own now, or its ack lands on another message.
+      void msg.reply;
       this.onMessage(this, toJsMsg(msg, this.settings.apiTimeoutMs));
       return;
     }

@@ -39,7 +39,7 @@ export interface RuntimeSettings {
 export const DefaultRuntimeSettings: Omit<RuntimeSettings, 'streams'> = {
   slots: 50,
   ackWaitMs: 10_000,
-  pull: { window: 1000, requestExpiresMs: 30_000, idleHeartbeatMs: 5_000 },
+  pull: { window: 1000, requestExpiresMs: 5_000, idleHeartbeatMs: 2_000 },
   shutdownGraceMs: 25_000,
   defaultMaxAckPending: 20_000,
   longRetryThresholdMs: 5 * 60_000,
@@ -177,7 +177,7 @@ export class WorkerRuntime {
     const { logger, settings } = this.options;
     for (const consumer of this.consumers) {
       consumer.stop();
-      for (const msg of consumer.buffer.drain()) msg.nak();
+      for (const msg of consumer.buffer.drain()) msg.nak(this.handBackDelayMs);
     }
     this.buffered = 0;
     if (this.running > 0) {
@@ -210,9 +210,18 @@ export class WorkerRuntime {
     this.started = false;
   }
 
+  /**
+   * Messages handed back at shutdown are redelivered only once our pull requests have expired on the server.
+   * nats-server 2.9 mishandles a redelivery that meets a pull request whose inbox is gone: it drops that
+   * delivery (the message then waits for its ack timeout) and re-sends another message as new (a duplicate).
+   */
+  private get handBackDelayMs(): number {
+    return this.options.settings.pull.requestExpiresMs + 1000;
+  }
+
   private readonly accept = (consumer: SubjectConsumer, msg: JsMsg): void => {
     if (this.stopping) {
-      msg.nak();
+      msg.nak(this.handBackDelayMs);
       return;
     }
     if (this.running < this.options.settings.slots && this.buffered === 0) {
