@@ -21,9 +21,19 @@ type PascalCase<S extends string> = S extends `${infer Head}-${infer Tail}`
   : Capitalize<S>;
 
 /** Literal subject constants for call sites, e.g. `Subjects.PollClosed === 'events.poll.closed'`. */
-export const Subjects = Object.freeze(
-  Object.fromEntries(Object.keys(Contracts).map((subject) => [subjectConstantName(subject), subject])),
-) as { readonly [S in Subject as SubjectKeyOf<S>]: S };
+export const Subjects = Object.freeze(subjectConstants(Object.keys(Contracts))) as {
+  readonly [S in Subject as SubjectKeyOf<S>]: S;
+};
+
+function subjectConstants(subjects: string[]): Record<string, string> {
+  const constants: Record<string, string> = {};
+  for (const subject of subjects) {
+    const name = subjectConstantName(subject);
+    if (constants[name]) throw new Error(`${subject} and ${constants[name]} would both be Subjects.${name}`);
+    constants[name] = subject;
+  }
+  return constants;
+}
 
 function subjectConstantName(subject: string): string {
   const [, aggregate, verb] = subject.split('.');

@@ -69,6 +69,11 @@ export class JetStreamPublisher<C extends ContractMap = ContractMap> {
       return { id, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate, dropped: false };
     } catch (error) {
       if (lockKey) await this.uniqueLocks!.release(lockKey, id).catch(() => undefined);
+      if ((error as { code?: string }).code === '503') {
+        throw new Error(`No stream stores ${subject} yet: start any service once, it creates the streams`, {
+          cause: error,
+        });
+      }
       throw error;
     }
   }

@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+'use strict';
+/*
+ * Container entry point for every app image (see ../../Dockerfile).
+ *
+ *   node deploy/docker/entry.js                 start the app named by $APP
+ *   node deploy/docker/entry.js --healthcheck   exit 0 if GET /health/ready answers 200
+ *   node deploy/docker/entry.js --print-main    print the resolved main.js path
+ *
+ * The app's main.js is loaded with require() in this same process, not in a child
+ * process. Signals such as SIGTERM from `docker stop` therefore go straight to the
+ * Nest app and its shutdown hooks, and no supervisor process sits in between. Run
+ * the container with an init (compose `init: true`, `docker run --init`) so that
+ * zombie reaping and default signal handling behave as they do outside PID 1.
+ *
+ * How main.js is found matches scripts/start-all.js: prefer
+ * dist/apps/<app>/apps/<app>/src/main.js (the layout once an app imports
+ * libs/), then dist/apps/<app>/main.js, then any other main.js under
+ * dist/apps/<app>. Plain Node, no dependencies.
+ */
+const fs = require('fs');
+const path = require('path');
+const http = require('http');
+
+// Keep in sync with scripts/start-all.js (and the HTTP_PORT values in docker-compose.yml).
+const DEFAULT_PORTS = {
+  dashboard: 3000,
+  scheduler: 3001,
+  notifier: 3002,
+  poller: 3003,
+  exporter: 3004,
+  janitor: 3005,
+};
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+function fail(message) {
+  process.stderr.write(`[entry] ${message}\n`);
+  process.exit(1);
+}
+
+function findMain(app) {
+  const base = path.join(ROOT, 'dist', 'apps', app);
+  const preferred = [
+    path.join(base, 'apps', app, 'src', 'main.js'),
+    path.join(base, 'main.js'),
+    path.join(base, 'src', 'main.js'),
+  ];
+  for (const candidate of preferred) if (fs.existsSync(candidate)) return candidate;
+  // Fallback: the shallowest main.js under dist/apps/<app>, skipping other apps' and libs' trees.
+  const found = [];
+  const walk = (dir, depth) => {
+    if (depth > 6) return;
+    let entries;
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory() && e.name !== 'node_modules' && e.name !== 'libs') walk(full, depth + 1);
+      else if (e.isFile() && e.name === 'main.js') found.push(full);
+    }
+  };
+  walk(base, 0);
+  found.sort((a, b) => a.split(path.sep).length - b.split(path.sep).length || a.localeCompare(b));
+  return found[0] || null;
+}
+
+const app = process.env.APP;
+if (!app) fail('APP is not set (build with --build-arg APP=<app> or set -e APP=<app>)');
+if (!Object.prototype.hasOwnProperty.call(DEFAULT_PORTS, app)) {
+  fail(`unknown APP "${app}"; expected one of: ${Object.keys(DEFAULT_PORTS).join(', ')}`);
+}
+if (!process.env.HTTP_PORT) process.env.HTTP_PORT = String(DEFAULT_PORTS[app]);
+
+const arg = process.argv[2];
+
+if (arg === '--healthcheck') {
+  const req = http.get(
+    { host: '127.0.0.1', port: Number(process.env.HTTP_PORT), path: '/health/ready', timeout: 2500 },
+    (res) => {
+      res.resume();
+      process.exit(res.statusCode === 200 ? 0 : 1);
+    },
+  );
+  req.on('timeout', () => req.destroy(new Error('timeout')));
+  req.on('error', (err) => {
+    process.stderr.write(`healthcheck: ${err.message}\n`);
+    process.exit(1);
+  });
+} else {
+  const main = findMain(app);
+  if (!main)
+    fail(`no main.js under dist/apps/${app}; the image build did not produce it (run npm run build)`);
+  if (arg === '--print-main') {
+    process.stdout.write(`${path.relative(ROOT, main)}\n`);
+  } else if (arg) {
+    fail(`unknown argument ${arg}`);
+  } else {
+    process.title = `node ${app}`;
+    require(main);
+  }
+}
