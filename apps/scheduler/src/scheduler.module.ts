@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { OutboxRelayService } from './outbox/outbox-relay.service';
 
-/** Scheduler: the cron table, delayed jobs and the outbox relay. Its handlers are added here as providers, one per subject. */
-@Module({})
+/** Scheduler: the cron table, delayed jobs and the outbox relay; it does no domain work itself. */
+@Module({ providers: [OutboxRelayService] })
 export class SchedulerModule {}

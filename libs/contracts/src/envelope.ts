@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /**
  * CloudEvents 1.0 in NATS binary mode: the attributes travel as `ce-*` headers and the body is the JSON data.
  * `ce-id` doubles as `Nats-Msg-Id`, so a re-published event is dropped by the stream's duplicate window.
@@ -37,3 +39,30 @@ export type DeadLetterReason =
   'invalid-payload' | 'unrecoverable' | 'exhausted' | 'max-deliveries' | 'no-handler';
 
 export const SpecVersion = '1.0';
+
+export interface EnvelopeFields {
+  id: string;
+  subject: string;
+  source: string;
+  traceparent: string;
+  time?: Date;
+}
+
+/** The CloudEvents attributes of one message as plain headers; the id doubles as the stream's dedup key. */
+export function cloudEventHeaders(fields: EnvelopeFields): Record<string, string> {
+  return {
+    [CloudEventHeaders.id]: fields.id,
+    [MsgIdHeader]: fields.id,
+    [CloudEventHeaders.type]: fields.subject,
+    [CloudEventHeaders.source]: fields.source,
+    [CloudEventHeaders.time]: (fields.time ?? new Date()).toISOString(),
+    [CloudEventHeaders.specversion]: SpecVersion,
+    [CloudEventHeaders.dataContentType]: 'application/json',
+    [TraceParentHeader]: fields.traceparent,
+  };
+}
+
+/** A new W3C trace context root: version 00, random trace and span ids, sampled. */
+export function newTraceParent(): string {
+  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+}

@@ -3,4 +3,5 @@ export * from './envelope';
 export * from './ids';
 export * from './events';
 export * from './registry';
+export * from './validation';
 export * from './asyncapi';

@@ -12,6 +12,8 @@ export interface DatabaseLogger {
 export class DatabaseConnection {
   private initializing?: Promise<void>;
   private closed = false;
+  /** False while migrations are pending: the service must not work on a schema older than its code. */
+  schemaCurrent: boolean | null = null;
 
   constructor(
     readonly dataSource: DataSource,
@@ -40,6 +42,20 @@ export class DatabaseConnection {
     }
   }
 
+  /** Compares the applied migrations with the ones this code knows; says clearly what to run when behind. */
+  async checkSchema(): Promise<boolean> {
+    const pending = await this.dataSource.showMigrations();
+    if (pending && this.schemaCurrent !== false) {
+      this.logger.warn(
+        { database: this.dataSource.options.database },
+        'the database schema is behind this code: run `npm run db:migrate`; not ready until then',
+      );
+    }
+    if (!pending && this.schemaCurrent === false) this.logger.info({}, 'the database schema is current now');
+    this.schemaCurrent = !pending;
+    return !pending;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
@@ -50,6 +66,7 @@ export class DatabaseConnection {
       try {
         await this.dataSource.initialize();
         this.logger.info({ attempt }, 'connected to PostgreSQL');
+        await this.checkSchema();
         return;
       } catch (error) {
         this.logger.warn({ err: error, attempt }, 'PostgreSQL unavailable; retrying');

@@ -30,17 +30,6 @@ export class DuplicateJobError extends Error {
   }
 }
 
-/** The payload does not match the subject's contract; raised before anything is published. */
-export class InvalidPayloadError extends Error {
-  override readonly name = 'InvalidPayloadError';
-  constructor(
-    readonly subject: string,
-    readonly issues: string,
-  ) {
-    super(`Invalid payload for ${subject}: ${issues}`);
-  }
-}
-
 /** The attempt ran past the contract's `timeoutMs`; the handler's signal was aborted. */
 export class JobTimeoutError extends Error {
   override readonly name = 'JobTimeoutError';
@@ -48,3 +37,5 @@ export class JobTimeoutError extends Error {
     super(`Job timed out after ${timeoutMs} ms`);
   }
 }
+
+export { InvalidPayloadError } from '@lib/contracts';

@@ -9,6 +9,7 @@ export * from './job-context';
 export * from './job-handler';
 export * from './metrics';
 export * from './names';
+export * from './outbox-relay';
 export * from './provisioning';
 export * from './publisher';
 export * from './service';

@@ -8,6 +8,8 @@ export class JobContext {
   constructor(
     private readonly msg: JsMsg,
     readonly subject: string,
+    /** The durable consumer delivering it: the natural key for the inbox (`Inbox.once(ctx.consumer, ctx.jobId)`). */
+    readonly consumer: string,
     /** 1-based; counts every delivery, crashes and redeliveries from the outbox included. */
     readonly attempt: number,
     readonly maxAttempts: number,

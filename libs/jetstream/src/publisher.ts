@@ -1,8 +1,7 @@
 import type { JetStreamClient } from 'nats';
-import { z } from 'zod';
-import type { Contract, ContractMap } from '@lib/contracts';
+import type { z } from 'zod';
+import { contractFor, validatePayload, type ContractMap } from '@lib/contracts';
 import { envelopeHeaders } from './envelope';
-import { InvalidPayloadError } from './errors';
 import { UniqueJobLocks } from './unique-job-locks';
 
 export const UniqueLockHeader = 'Job-Unique-Lock';
@@ -40,7 +39,7 @@ export class JetStreamPublisher<C extends ContractMap = ContractMap> {
     data: Payload<C, S>,
     options: PublishOptions = {},
   ): Promise<PublishResult> {
-    const contract = this.contractFor(subject);
+    const contract = contractFor(this.contracts, subject);
     const payload = validatePayload(contract, data);
     const { id, headers } = envelopeHeaders({
       id: options.id,
@@ -77,16 +76,4 @@ export class JetStreamPublisher<C extends ContractMap = ContractMap> {
       throw error;
     }
   }
-
-  private contractFor(subject: string): Contract {
-    const contract = this.contracts[subject];
-    if (!contract) throw new Error(`Unknown subject "${subject}": it is not in the contracts`);
-    return contract;
-  }
-}
-
-export function validatePayload(contract: Contract, data: unknown): unknown {
-  const parsed = contract.schema.safeParse(data);
-  if (!parsed.success) throw new InvalidPayloadError(contract.subject, z.prettifyError(parsed.error));
-  return parsed.data;
 }

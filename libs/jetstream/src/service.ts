@@ -4,7 +4,16 @@ import type { ApplicationConfig } from '@nestjs/core/application-config';
 import { connect, type NatsConnection } from 'nats';
 import pino, { type Logger } from 'pino';
 import { Contracts, type ContractMap } from '@lib/contracts';
-import { createDataSource, DatabaseConnection } from '@lib/db';
+import {
+  AllEntities,
+  AllMigrations,
+  createDataSource,
+  DatabaseConnection,
+  DelayedJobs,
+  Inbox,
+  Outbox,
+  OutboxRetryScheduler,
+} from '@lib/db';
 import { JobHandlerExplorer } from './handler-discovery';
 import { JetStreamServer } from './jetstream.server';
 import { WorkerMetrics } from './metrics';
@@ -55,7 +64,12 @@ export async function startService<S extends z.ZodType<ServiceConfig>>(
     waitOnFirstConnect: true,
   });
   const database = new DatabaseConnection(
-    createDataSource({ url: config.DATABASE_URL, applicationName: definition.name }),
+    createDataSource({
+      url: config.DATABASE_URL,
+      applicationName: definition.name,
+      entities: AllEntities,
+      migrations: AllMigrations,
+    }),
     logger,
   );
   void database.connect();
@@ -75,7 +89,7 @@ export async function startService<S extends z.ZodType<ServiceConfig>>(
     nc,
     logger,
     metrics,
-    delayedRetries: definition.delayedRetries,
+    delayedRetries: definition.delayedRetries ?? new OutboxRetryScheduler(database.dataSource),
     uniqueLocks,
     settings: {
       ...DefaultRuntimeSettings,
@@ -86,16 +100,19 @@ export async function startService<S extends z.ZodType<ServiceConfig>>(
       streams: { ...DefaultStreamSettings, replicas: config.NATS_STREAM_REPLICAS },
     },
   });
-  const publisher = new JetStreamPublisher(
-    js,
-    contracts,
-    `urn:loomio-workers:${definition.name}`,
-    uniqueLocks,
-  );
+  const source = `urn:loomio-workers:${definition.name}`;
+  const publisher = new JetStreamPublisher(js, contracts, source, uniqueLocks);
+  const outbox = new Outbox(contracts, source);
+  const data = {
+    database,
+    outbox,
+    delayedJobs: new DelayedJobs(database.dataSource, outbox),
+    inbox: new Inbox(database.dataSource),
+  };
 
   @Module({
     imports: [
-      WorkerCoreModule.forService({ runtime, metrics, publisher, database, config, logger }),
+      WorkerCoreModule.forService({ runtime, metrics, publisher, data, config, logger, nc }),
       definition.module,
     ],
   })

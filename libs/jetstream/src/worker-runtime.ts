@@ -306,7 +306,13 @@ export class WorkerRuntime {
       await this.deadLetter(job, 'invalid-payload', new Error(z.prettifyError(parsed.error)), attempt);
       return;
     }
-    const ctx = new JobContext(msg, contract.subject, attempt, contract.options.maxAttempts);
+    const ctx = new JobContext(
+      msg,
+      contract.subject,
+      consumer.durable,
+      attempt,
+      contract.options.maxAttempts,
+    );
     job.ctx = ctx;
     const started = performance.now();
     try {

@@ -1,18 +1,25 @@
 import { connect, headers as natsHeaders, type NatsConnection } from 'nats';
 import { DeadLetterHeaders } from '@lib/contracts';
-import { startNatsServer, waitFor, type NatsServerHandle } from '@lib/testing';
+import {
+  createMigratedTestDatabase,
+  startNatsServer,
+  waitFor,
+  type NatsServerHandle,
+  type TestDatabase,
+} from '@lib/testing';
 import { DiscardError, RetryLaterError, UnrecoverableError } from '@lib/jetstream';
 import { startTestkit, type Testkit } from './fixtures/start-testkit';
 
 describe('worker runtime against a real nats-server', () => {
   let nats: NatsServerHandle;
+  let database: TestDatabase;
   let kit: Testkit;
   let client: NatsConnection;
   let nextId = 1;
 
   beforeAll(async () => {
-    nats = await startNatsServer();
-    kit = await startTestkit(nats.url);
+    [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
+    kit = await startTestkit({ natsUrl: nats.url, databaseUrl: database.url });
     client = await connect({ servers: nats.url });
   });
 
@@ -20,6 +27,7 @@ describe('worker runtime against a real nats-server', () => {
     await kit?.service.stop();
     await client?.close();
     await nats?.cleanup();
+    await database?.drop();
   });
 
   const id = () => nextId++;

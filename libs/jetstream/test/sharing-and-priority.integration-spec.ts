@@ -1,5 +1,11 @@
 import { connect, type NatsConnection } from 'nats';
-import { startNatsServer, waitFor, type NatsServerHandle } from '@lib/testing';
+import {
+  createMigratedTestDatabase,
+  startNatsServer,
+  waitFor,
+  type NatsServerHandle,
+  type TestDatabase,
+} from '@lib/testing';
 import { DefaultStreamSettings, ensureStreams, JetStreamPublisher } from '@lib/jetstream';
 import { TestkitContracts } from './fixtures/testkit-contracts';
 import { TestkitProbe } from './fixtures/testkit.module';
@@ -10,6 +16,15 @@ describe('replicas, priorities and concurrency limits', () => {
   let client: NatsConnection;
   let publisher: JetStreamPublisher<typeof TestkitContracts>;
   const kits: Testkit[] = [];
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createMigratedTestDatabase();
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
 
   beforeEach(async () => {
     nats = await startNatsServer();
@@ -25,7 +40,7 @@ describe('replicas, priorities and concurrency limits', () => {
   });
 
   async function start(env: Record<string, string> = {}, probe?: TestkitProbe): Promise<Testkit> {
-    const kit = await startTestkit(nats.url, env, probe);
+    const kit = await startTestkit({ natsUrl: nats.url, databaseUrl: database.url, env, probe });
     kits.push(kit);
     return kit;
   }
@@ -108,12 +123,12 @@ describe('replicas, priorities and concurrency limits', () => {
         description: 'nobody handles this',
       }),
     );
-    await expect(startTestkit(nats.url, {}, undefined, missingHandler)).rejects.toThrow(
-      /jobs\.testkit\.forgotten has no handler in testkit/,
-    );
+    await expect(
+      startTestkit({ natsUrl: nats.url, databaseUrl: database.url, contracts: missingHandler }),
+    ).rejects.toThrow(/jobs\.testkit\.forgotten has no handler in testkit/);
     const { ['jobs.testkit.guarded']: _dropped, ...withoutGuarded } = TestkitContracts;
-    await expect(startTestkit(nats.url, {}, undefined, withoutGuarded)).rejects.toThrow(
-      /TestkitHandlers\.guarded handles jobs\.testkit\.guarded, which has no contract/,
-    );
+    await expect(
+      startTestkit({ natsUrl: nats.url, databaseUrl: database.url, contracts: withoutGuarded }),
+    ).rejects.toThrow(/TestkitHandlers\.guarded handles jobs\.testkit\.guarded, which has no contract/);
   });
 });

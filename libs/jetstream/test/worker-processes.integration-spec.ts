@@ -1,5 +1,11 @@
 import { connect, type NatsConnection } from 'nats';
-import { startNatsServer, waitFor, type NatsServerHandle } from '@lib/testing';
+import {
+  createMigratedTestDatabase,
+  startNatsServer,
+  waitFor,
+  type NatsServerHandle,
+  type TestDatabase,
+} from '@lib/testing';
 import { JetStreamPublisher } from '@lib/jetstream';
 import { TestkitContracts } from './fixtures/testkit-contracts';
 import { spawnWorker, type WorkerProcess } from './fixtures/spawn-worker';
@@ -12,6 +18,7 @@ interface Report {
 
 describe('worker processes that die or are stopped', () => {
   let nats: NatsServerHandle;
+  let database: TestDatabase;
   let client: NatsConnection;
   let publisher: JetStreamPublisher<typeof TestkitContracts>;
   const workers: WorkerProcess[] = [];
@@ -20,7 +27,7 @@ describe('worker processes that die or are stopped', () => {
   const ready: number[] = [];
 
   beforeAll(async () => {
-    nats = await startNatsServer();
+    [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
     client = await connect({ servers: nats.url });
     publisher = new JetStreamPublisher(client.jetstream(), TestkitContracts, 'urn:test');
     client.subscribe('testkit.done', {
@@ -42,10 +49,11 @@ describe('worker processes that die or are stopped', () => {
   afterAll(async () => {
     await client?.close();
     await nats?.cleanup();
+    await database?.drop();
   });
 
   async function startWorker(env: Record<string, string> = {}): Promise<WorkerProcess> {
-    const worker = spawnWorker(nats.url, env);
+    const worker = spawnWorker(nats.url, database.url, env);
     workers.push(worker);
     await waitFor(() => ready.includes(worker.child.pid!), {
       timeoutMs: 30_000,

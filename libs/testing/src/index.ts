@@ -19,3 +19,4 @@ export {
   type TestDatabaseOptions,
 } from './test-database';
 export { sleep, waitFor, type Falsy, type WaitForOptions } from './wait-for';
+export { createMigratedTestDatabase } from './migrated-database';

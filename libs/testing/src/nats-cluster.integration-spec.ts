@@ -55,4 +55,8 @@ describe('startNatsCluster', () => {
     });
     expect(info.state.messages).toBe(1);
   });
+
+  it('refuses a cluster too small for clustered JetStream', async () => {
+    await expect(startNatsCluster(1)).rejects.toThrow('Cluster size must be an integer >= 2, got 1');
+  });
 });

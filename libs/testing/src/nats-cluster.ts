@@ -30,8 +30,10 @@ export async function startNatsCluster(
   size = 3,
   options: NatsClusterOptions = {},
 ): Promise<NatsClusterHandle> {
-  if (!Number.isInteger(size) || size < 1)
-    throw new Error(`Cluster size must be a positive integer, got ${size}`);
+  if (!Number.isInteger(size) || size < 2) {
+    // nats-server refuses clustered JetStream without routes; a lone server is startNatsServer's job.
+    throw new Error(`Cluster size must be an integer >= 2, got ${size}`);
+  }
   const startTimeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
   // A unique name keeps a stray route from some other test cluster from being accepted.
   const clusterName = `test-cluster-${randomBytes(4).toString('hex')}`;

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { Contracts, type Contract, type ContractMap } from '@lib/contracts';
+import { Contracts, validatePayload, type Contract, type ContractMap } from '@lib/contracts';
 import type { AdminConnection } from '@lib/jetstream/admin';
 import { KvBuckets } from '@lib/jetstream/names';
-import { JetStreamPublisher, validatePayload } from '@lib/jetstream/publisher';
+import { JetStreamPublisher } from '@lib/jetstream/publisher';
 import { UniqueJobLocks } from '@lib/jetstream/unique-job-locks';
 import { CliError, ExitCode } from '../cli-errors';
 import { globalOptions, withNats } from '../cli-context';

@@ -1,0 +1,7 @@
+import { ProcessedMessage } from './inbox/processed-message.entity';
+import { OutboxAndInbox1789000000000 } from './migrations/1789000000000-outbox-and-inbox';
+import { OutboxMessage } from './outbox/outbox-message.entity';
+
+/** Every entity and migration, listed explicitly so a compiled or bundled app finds them all. */
+export const AllEntities = [OutboxMessage, ProcessedMessage];
+export const AllMigrations = [OutboxAndInbox1789000000000];
