@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { OutboxRelayService } from './outbox/outbox-relay.service';
+import { OutboxRelayService } from '@lib/jetstream';
 
 /** Scheduler: the cron table, delayed jobs and the outbox relay; it does no domain work itself. */
 @Module({ providers: [OutboxRelayService] })

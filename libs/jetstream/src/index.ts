@@ -10,6 +10,7 @@ export * from './job-handler';
 export * from './metrics';
 export * from './names';
 export * from './outbox-relay';
+export * from './outbox-relay.service';
 export * from './provisioning';
 export * from './publisher';
 export * from './service';

@@ -8,9 +8,12 @@ import type { NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { LOGGER, NATS_CONNECTION, OutboxRelay, SERVICE_CONFIG, WorkerMetrics, type ServiceConfig } from '@lib/jetstream';
+import { WorkerMetrics } from './metrics';
+import { OutboxRelay } from './outbox-relay';
+import type { ServiceConfig } from './service-config';
+import { LOGGER, NATS_CONNECTION, SERVICE_CONFIG } from './worker-core.module';
 
-/** Runs the outbox relay for as long as the scheduler runs; every scheduler replica runs one. */
+/** Runs the outbox relay for as long as the service runs (the scheduler lists it); replicas may each run one. */
 @Injectable()
 export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly relay: OutboxRelay;
@@ -22,7 +25,12 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
     @Inject(SERVICE_CONFIG) config: ServiceConfig,
     @Inject(WorkerMetrics) metrics: WorkerMetrics,
   ) {
-    this.relay = new OutboxRelay(dataSource, nc.jetstream(), config.DATABASE_URL, logger.child({ part: 'outbox' }));
+    this.relay = new OutboxRelay(
+      dataSource,
+      nc.jetstream(),
+      config.DATABASE_URL,
+      logger.child({ part: 'outbox' }),
+    );
     const relay = this.relay;
     new Gauge({
       name: 'outbox_lag_seconds',
