@@ -6,6 +6,7 @@
  *   node deploy/docker/entry.js                 start the app named by $APP
  *   node deploy/docker/entry.js --healthcheck   exit 0 if GET /health/ready answers 200
  *   node deploy/docker/entry.js --print-main    print the resolved main.js path
+ *   node deploy/docker/entry.js --migrate       apply pending database migrations, then exit
  *
  * The app's main.js is loaded with require() in this same process, not in a child
  * process. Signals such as SIGTERM from `docker stop` therefore go straight to the
@@ -96,6 +97,18 @@ if (arg === '--healthcheck') {
     fail(`no main.js under dist/apps/${app}; the image build did not produce it (run npm run build)`);
   if (arg === '--print-main') {
     process.stdout.write(`${path.relative(ROOT, main)}\n`);
+  } else if (arg === '--migrate') {
+    // Every app's build carries libs/db; migrations run once, from a one-shot container, not per replica.
+    const migrate = path.join(path.dirname(main), '..', '..', '..', 'libs', 'db', 'src', 'migrate.js');
+    if (!fs.existsSync(migrate)) fail(`no ${path.relative(ROOT, migrate)} in this image`);
+    if (!process.env.DATABASE_URL) fail('DATABASE_URL is not set');
+    require(migrate)
+      .migrateDatabase(process.env.DATABASE_URL)
+      .then(({ applied }) => {
+        process.stdout.write(applied.length ? `applied ${applied.join(', ')}\n` : 'schema already current\n');
+        process.exit(0);
+      })
+      .catch((err) => fail(`migration failed: ${err.message}`));
   } else if (arg) {
     fail(`unknown argument ${arg}`);
   } else {

@@ -17,19 +17,30 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready to do work: consuming from NATS and able to reach PostgreSQL. */
+  /** Ready to do work: consuming from NATS, able to reach PostgreSQL, on a schema as new as this code. */
   @Get('health/ready')
   @HttpCode(200)
-  async ready(): Promise<{ status: string; nats: boolean; database: boolean; inFlight: number }> {
+  async ready(): Promise<{
+    status: string;
+    nats: boolean;
+    database: boolean;
+    schema: boolean;
+    inFlight: number;
+  }> {
     const nats = this.runtime.ready;
     const database = await this.database.ping();
+    // Re-checked while behind, so that running the migrations turns the service ready without a restart.
+    const schema =
+      database && (this.database.schemaCurrent || (await this.database.checkSchema().catch(() => false)));
+    const ok = nats && database && schema;
     const body = {
-      status: nats && database ? 'ok' : 'unavailable',
+      status: ok ? 'ok' : 'unavailable',
       nats,
       database,
+      schema,
       inFlight: this.runtime.inFlight,
     };
-    if (body.status !== 'ok') throw new HttpException(body, HttpStatus.SERVICE_UNAVAILABLE);
+    if (!ok) throw new HttpException(body, HttpStatus.SERVICE_UNAVAILABLE);
     return body;
   }
 

@@ -1,11 +1,13 @@
 import { connect, type NatsConnection } from 'nats';
 import {
   createMigratedTestDatabase,
+  createTestDatabase,
   startNatsServer,
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
 } from '@lib/testing';
+import { migrateDatabase } from '@lib/db';
 import { DefaultStreamSettings, ensureStreams, JetStreamPublisher } from '@lib/jetstream';
 import { TestkitContracts } from './fixtures/testkit-contracts';
 import { TestkitProbe } from './fixtures/testkit.module';
@@ -111,6 +113,22 @@ describe('replicas, priorities and concurrency limits', () => {
     });
     expect(probe.maxRunning).toBe(2);
   }, 30_000);
+
+  it('reports not ready, naming the schema, while migrations are pending', async () => {
+    const bare = await createTestDatabase();
+    try {
+      const kit = await startTestkit({ natsUrl: nats.url, databaseUrl: bare.url });
+      kits.push(kit);
+      const response = await fetch(`${kit.service.httpUrl}/health/ready`);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({ nats: true, database: true, schema: false });
+      await migrateDatabase(bare.url);
+      expect((await fetch(`${kit.service.httpUrl}/health/ready`)).status).toBe(200);
+    } finally {
+      for (const kit of kits.splice(0)) await kit.service.stop();
+      await bare.drop();
+    }
+  });
 
   it('refuses to start when a contract subject of the service has no handler, or a handler no contract', async () => {
     const { contractMap, defineJob } = await import('@lib/contracts');
