@@ -379,10 +379,17 @@ export class WorkerRuntime {
       error instanceof RetryLaterError ? error.delayMs : retryDelayMs(options.backoff, ctx.attempt);
     logger.warn({ ...log, err: error, retryInMs: delayMs }, 'job failed, will retry');
     metrics.count(subject, 'retried');
-    await this.retryLater(msg, ctx, delayMs);
+    // A RetryLaterError is a postponement, not a failed attempt: parked in the outbox it keeps its count.
+    const attemptsSpent = error instanceof RetryLaterError ? ctx.attempt - 1 : ctx.attempt;
+    await this.retryLater(msg, ctx, delayMs, attemptsSpent);
   }
 
-  private async retryLater(msg: JsMsg, ctx: JobContext, delayMs: number): Promise<void> {
+  private async retryLater(
+    msg: JsMsg,
+    ctx: JobContext,
+    delayMs: number,
+    attemptsSpent: number,
+  ): Promise<void> {
     const { delayedRetries, settings, logger } = this.options;
     if (!delayedRetries || delayMs <= settings.longRetryThresholdMs) {
       msg.nak(delayMs);
@@ -392,9 +399,9 @@ export class WorkerRuntime {
       await delayedRetries.schedule({
         subject: msg.subject,
         data: msg.data,
-        headers: { ...ctx.headers, [AttemptsSpentHeader]: String(ctx.attempt) },
+        headers: { ...ctx.headers, [AttemptsSpentHeader]: String(attemptsSpent) },
         deliverAt: new Date(Date.now() + delayMs),
-        attemptsSpent: ctx.attempt,
+        attemptsSpent,
       });
       msg.ack();
     } catch (error) {
