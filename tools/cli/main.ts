@@ -9,6 +9,7 @@ import { Command, Option } from 'commander';
 import { DefaultNatsUrl } from './cli-context';
 import { ExitCode, reportError } from './cli-errors';
 import { registerContractsCommand } from './commands/contracts-command';
+import { registerCronCommands } from './commands/cron-commands';
 import { registerDeadLetterCommands } from './commands/dead-letter-commands';
 import { registerJobCommands } from './commands/job-commands';
 import { registerPublishCommand } from './commands/publish-command';
@@ -16,7 +17,9 @@ import { registerStreamCommands } from './commands/stream-commands';
 
 export function buildProgram(): Command {
   const program = new Command('cli')
-    .description('Operate the loomio-workers NATS JetStream setup: publish, dead letters, streams, jobs')
+    .description(
+      'Operate the loomio-workers NATS JetStream setup: publish, dead letters, streams, jobs, cron',
+    )
     .addOption(new Option('-s, --server <url>', 'NATS server URL').env('NATS_URL').default(DefaultNatsUrl))
     .option('--json', 'machine-readable JSON output')
     .configureHelp({ showGlobalOptions: true })
@@ -33,6 +36,7 @@ export function buildProgram(): Command {
   registerStreamCommands(program);
   registerJobCommands(program);
   registerContractsCommand(program);
+  registerCronCommands(program);
   return program;
 }
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { PruneProcessedMessagesHandler } from './cleanup/prune-processed-messages.handler';
 
-/** Janitor: destroy, deactivate, GDPR redaction, cleanup and the search index. Its handlers are added here as providers, one per subject. */
-@Module({})
+/** Janitor: destroy, deactivate, GDPR redaction, cleanup and the search index. */
+@Module({ providers: [PruneProcessedMessagesHandler] })
 export class JanitorModule {}

@@ -51,6 +51,7 @@ describe('contracts', () => {
   it('expose every subject as a literal constant', () => {
     expect(Subjects.PollClosed).toBe('events.poll.closed');
     expect(Subjects.GroupExportRequested).toBe('events.group.export-requested');
+    expect(Subjects.PruneProcessedMessages).toBe('jobs.janitor.prune-processed-messages');
     expect(Object.values(Subjects).sort()).toEqual(Object.keys(Contracts).sort());
   });
 });

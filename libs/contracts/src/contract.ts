@@ -16,7 +16,8 @@ export type BackoffPolicy =
 
 export interface UniquenessOptions<P> {
   /** A stable key derived from the payload; two jobs with the same key are one job while the first is pending. */
-  key: (payload: P) => string;
+  // Method syntax on purpose: a contract for a specific payload must still fit the generic `Contract` type.
+  key(payload: P): string;
   /** How long the lock may live if the job is never executed (a lost message must not block forever). */
   ttlMs: number;
   /** `reject` throws a DuplicateJobError at enqueue; `drop` returns quietly without publishing. */

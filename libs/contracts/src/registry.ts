@@ -1,5 +1,6 @@
 import { contractMap } from './contract';
 import * as events from './events';
+import * as jobs from './jobs';
 
 /** Every subject of the system with its schema and processing options (DESIGN §3). */
 export const Contracts = contractMap(
@@ -9,13 +10,17 @@ export const Contracts = contractMap(
   events.StanceCreated,
   events.StanceRevoked,
   events.GroupExportRequested,
+  jobs.PruneProcessedMessages,
 );
 
 export type Subject = keyof typeof Contracts;
 
-type SubjectKeyOf<S extends string> = S extends `${string}.${infer Aggregate}.${infer Verb}`
-  ? `${PascalCase<Aggregate>}${PascalCase<Verb>}`
-  : never;
+/** `events.poll.closed` -> `PollClosed`; `jobs.janitor.destroy-group` -> `DestroyGroup`. */
+type SubjectKeyOf<S extends string> = S extends `jobs.${string}.${infer VerbNoun}`
+  ? PascalCase<VerbNoun>
+  : S extends `events.${infer Aggregate}.${infer Verb}`
+    ? `${PascalCase<Aggregate>}${PascalCase<Verb>}`
+    : never;
 type PascalCase<S extends string> = S extends `${infer Head}-${infer Tail}`
   ? `${Capitalize<Head>}${PascalCase<Tail>}`
   : Capitalize<S>;
@@ -36,8 +41,8 @@ function subjectConstants(subjects: string[]): Record<string, string> {
 }
 
 function subjectConstantName(subject: string): string {
-  const [, aggregate, verb] = subject.split('.');
-  return [aggregate, verb]
+  const [kind, aggregateOrService, verb] = subject.split('.');
+  return (kind === 'jobs' ? [verb] : [aggregateOrService, verb])
     .flatMap((part) => part.split('-'))
     .map((word) => word[0].toUpperCase() + word.slice(1))
     .join('');

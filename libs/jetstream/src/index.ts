@@ -1,5 +1,6 @@
 export * from './admin';
 export * from './backoff';
+export * from './cron';
 export * from './dead-letters';
 export * from './errors';
 export * from './envelope';

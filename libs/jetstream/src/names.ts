@@ -8,6 +8,7 @@ export const Streams = {
 export const KvBuckets = {
   workers: 'workers',
   uniqueJobs: 'unique-jobs',
+  cron: 'cron',
 } as const;
 
 export function streamForSubject(subject: string): string {

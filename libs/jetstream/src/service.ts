@@ -18,7 +18,7 @@ import { JobHandlerExplorer } from './handler-discovery';
 import { JetStreamServer } from './jetstream.server';
 import { WorkerMetrics } from './metrics';
 import { PinoNestLogger } from './nest-logger';
-import { DefaultStreamSettings } from './provisioning';
+import { DefaultStreamSettings, ensureStreams } from './provisioning';
 import { JetStreamPublisher } from './publisher';
 import { ConfigError, loadServiceConfig, type ServiceConfig } from './service-config';
 import type { z } from 'zod';
@@ -74,6 +74,9 @@ export async function startService<S extends z.ZodType<ServiceConfig>>(
   );
   void database.connect();
   const js = nc.jetstream();
+  // Before any provider may publish (the cron, the relay): a fresh NATS has no streams yet.
+  const streamSettings = { ...DefaultStreamSettings, replicas: config.NATS_STREAM_REPLICAS };
+  await ensureStreams(await nc.jetstreamManager(), streamSettings);
   const metrics = new WorkerMetrics(definition.name);
   const uniqueLocks = new UniqueJobLocks(
     await js.views.kv(KvBuckets.uniqueJobs, {
@@ -97,7 +100,7 @@ export async function startService<S extends z.ZodType<ServiceConfig>>(
       ackWaitMs: config.ACK_WAIT_MS,
       pull: { ...DefaultRuntimeSettings.pull, window: config.PULL_WINDOW },
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
-      streams: { ...DefaultStreamSettings, replicas: config.NATS_STREAM_REPLICAS },
+      streams: streamSettings,
     },
   });
   const source = `urn:loomio-workers:${definition.name}`;
