@@ -1,5 +1,17 @@
 import { Module } from '@nestjs/common';
+import { SERVICE_CONFIG } from '@lib/jetstream';
+import { POLLER_CONFIG } from './config';
+import { AnnounceClosingSoonHandler } from './polls/announce-closing-soon.handler';
+import { CloseExpiredPollsHandler } from './polls/close-expired-polls.handler';
+import { UpdatePollCountsHandler } from './polls/update-poll-counts.handler';
 
-/** Poller: poll closing, closing-soon announcements and poll counts. Its handlers are added here as providers, one per subject. */
-@Module({})
+/** Poller: poll closing, closing-soon announcements and poll counts. */
+@Module({
+  providers: [
+    { provide: POLLER_CONFIG, useExisting: SERVICE_CONFIG },
+    CloseExpiredPollsHandler,
+    AnnounceClosingSoonHandler,
+    UpdatePollCountsHandler,
+  ],
+})
 export class PollerModule {}

@@ -7,6 +7,20 @@ import { Contracts } from './registry';
  */
 export const CronTable = defineCronTable(Contracts, [
   {
+    name: 'close-expired-polls',
+    schedule: '0 * * * *',
+    subject: 'jobs.poller.close-expired-polls',
+    payload: {},
+    description: 'hourly :00: close polls whose closing time has passed',
+  },
+  {
+    name: 'announce-closing-soon',
+    schedule: '0 * * * *',
+    subject: 'jobs.poller.announce-closing-soon',
+    payload: {},
+    description: 'hourly :00: announce polls closing in the hour that starts 24 h from now',
+  },
+  {
     name: 'prune-processed-messages',
     schedule: '0 0 * * *',
     subject: 'jobs.janitor.prune-processed-messages',

@@ -33,12 +33,16 @@ export const StanceCreated = defineEvent({
   subject: 'events.stance.created',
   description: 'A participant voted (a new latest stance).',
   schema: z.object({ stanceId: Id, pollId: Id, actorId: Id }),
+  consumers: ['poller'],
+  options: { priority: 'high', maxAttempts: 10 },
 });
 
 export const StanceRevoked = defineEvent({
   subject: 'events.stance.revoked',
   description: 'A stance was revoked (membership removed or user deactivated).',
   schema: z.object({ stanceId: Id, pollId: Id }),
+  consumers: ['poller'],
+  options: { priority: 'high', maxAttempts: 10 },
 });
 
 export const GroupExportRequested = defineEvent({

@@ -11,6 +11,8 @@ export const Contracts = contractMap(
   events.StanceRevoked,
   events.GroupExportRequested,
   jobs.PruneProcessedMessages,
+  jobs.CloseExpiredPolls,
+  jobs.AnnounceClosingSoon,
 );
 
 export type Subject = keyof typeof Contracts;

@@ -8,3 +8,5 @@ export * from './outbox/outbox-message.entity';
 export * from './pg-listener';
 export * from './schema';
 export * from './migrate';
+export * from './entities';
+export * from './migrations/1790000000000-domain-model';

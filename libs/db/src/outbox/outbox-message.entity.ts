@@ -11,7 +11,7 @@ export class OutboxMessage {
   @Column('text')
   subject!: string;
 
-  @Column('jsonb', { default: () => "'{}'::jsonb" })
+  @Column('jsonb', { default: () => "'{}'" })
   headers!: Record<string, string>;
 
   @Column('jsonb')

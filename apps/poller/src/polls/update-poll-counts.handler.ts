@@ -1,0 +1,15 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Subjects, type PayloadOf, type StanceCreated, type StanceRevoked } from '@lib/contracts';
+import { EventPattern } from '@lib/jetstream';
+import { recomputePollCounts } from './poll-counts';
+
+@Injectable()
+export class UpdatePollCountsHandler {
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  @EventPattern([Subjects.StanceCreated, Subjects.StanceRevoked])
+  async handle({ pollId }: PayloadOf<typeof StanceCreated> | PayloadOf<typeof StanceRevoked>): Promise<void> {
+    await this.dataSource.transaction((manager) => recomputePollCounts(manager, pollId));
+  }
+}
