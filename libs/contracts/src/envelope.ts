@@ -19,6 +19,9 @@ export const MsgIdHeader = 'Nats-Msg-Id';
 /** Attempts already spent before this message was (re)published, e.g. by a long retry through the outbox. */
 export const AttemptsSpentHeader = 'Job-Attempts-Spent';
 
+/** When the job first failed, carried by a retry parked in the outbox so that its dead letter can tell. */
+export const FirstFailureHeader = 'Job-First-Failure';
+
 /** Headers the runtime adds to a message it moves to `dlq.<original subject>`. */
 export const DeadLetterHeaders = {
   reason: 'Dlq-Reason',

@@ -1,6 +1,7 @@
 import type { JetStreamClient, JetStreamManager, MsgHdrs, NatsConnection, Subscription } from 'nats';
 import { headers as natsHeaders } from 'nats';
-import { DeadLetterHeaders, MsgIdHeader, type DeadLetterReason } from '@lib/contracts';
+import { DeadLetterHeaders, FirstFailureHeader, MsgIdHeader, type DeadLetterReason } from '@lib/contracts';
+import { FirstFailures } from './first-failures';
 import type { Logger } from 'pino';
 import { deadLetterSubject, Streams } from './names';
 
@@ -17,6 +18,8 @@ export interface DeadLetter {
   error: { message: string; stack?: string };
   attempts: number;
   enqueuedAt?: Date;
+  /** ISO time of the first failed attempt, when known. */
+  firstFailureAt?: string;
 }
 
 /** Moves failed messages to `dlq.<subject>`, keeping the original headers and body for a later retry. */
@@ -45,6 +48,7 @@ export class DeadLetters {
     h.set(DeadLetterHeaders.streamSeq, String(letter.streamSeq));
     h.set(DeadLetterHeaders.subject, letter.subject);
     if (letter.enqueuedAt) h.set(DeadLetterHeaders.enqueuedAt, letter.enqueuedAt.toISOString());
+    h.set(DeadLetterHeaders.firstFailureAt, letter.firstFailureAt ?? now);
     h.set(DeadLetterHeaders.lastFailureAt, now);
     // Every replica hearing the same advisory, or a verdict racing the advisory, stores one dead letter.
     await this.js.publish(deadLetterSubject(letter.subject), letter.data, {
@@ -81,6 +85,7 @@ export class MaxDeliveriesWatcher {
     private readonly jsm: JetStreamManager,
     private readonly deadLetters: DeadLetters,
     private readonly logger: Logger,
+    private readonly firstFailures?: FirstFailures,
   ) {}
 
   watch(stream: string, durable: string): void {
@@ -129,6 +134,9 @@ export class MaxDeliveriesWatcher {
       },
       attempts: advisory.deliveries,
       enqueuedAt: stored.time,
+      firstFailureAt:
+        stored.header?.get(FirstFailureHeader) ||
+        (await this.firstFailures?.lookup(FirstFailures.key(advisory.consumer, advisory.stream_seq))),
     });
     if (advisory.stream === Streams.jobs.name) {
       await this.jsm.streams

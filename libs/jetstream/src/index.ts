@@ -3,6 +3,7 @@ export * from './backoff';
 export * from './cron';
 export * from './dead-letters';
 export * from './errors';
+export * from './first-failures';
 export * from './envelope';
 export * from './handler-discovery';
 export * from './jetstream.server';

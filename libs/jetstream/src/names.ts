@@ -9,6 +9,7 @@ export const KvBuckets = {
   workers: 'workers',
   uniqueJobs: 'unique-jobs',
   cron: 'cron',
+  firstFailures: 'job-failures',
 } as const;
 
 export function streamForSubject(subject: string): string {

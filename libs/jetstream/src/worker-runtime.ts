@@ -5,6 +5,7 @@ import type { JetStreamClient, JetStreamManager, JsMsg, KV, NatsConnection } fro
 import type { Logger } from 'pino';
 import {
   AttemptsSpentHeader,
+  FirstFailureHeader,
   PriorityWeights,
   subjectsHandledBy,
   type Contract,
@@ -15,6 +16,7 @@ import { retryDelayMs } from './backoff';
 import { DeadLetters, MaxDeliveriesWatcher } from './dead-letters';
 import { traceIdOf } from './envelope';
 import { DiscardError, JobTimeoutError, RetryLaterError, UnrecoverableError } from './errors';
+import { FirstFailures } from './first-failures';
 import { JobContext } from './job-context';
 import type { JobHandler } from './job-handler';
 import type { WorkerMetrics } from './metrics';
@@ -102,6 +104,7 @@ export class WorkerRuntime {
   private deadLetters: DeadLetters;
   private watcher?: MaxDeliveriesWatcher;
   private workersKv?: KV;
+  private firstFailures?: FirstFailures;
   private readonly workerKey: string;
   private idle: (() => void) | null = null;
   private readonly startedAt = new Date();
@@ -135,7 +138,10 @@ export class WorkerRuntime {
     const unique = contractsOfApp.find((c) => c.options.unique);
     if (unique && !this.options.uniqueLocks)
       throw new Error(`${unique.subject} has a uniqueness key: uniqueLocks required`);
-    this.watcher = new MaxDeliveriesWatcher(nc, this.jsm, this.deadLetters, logger);
+    this.firstFailures = new FirstFailures(
+      await this.js.views.kv(KvBuckets.firstFailures, { ...kvOptions, ttl: 30 * 24 * 3600_000 }),
+    );
+    this.watcher = new MaxDeliveriesWatcher(nc, this.jsm, this.deadLetters, logger, this.firstFailures);
     const pullSettings: PullSettings = { ...settings.pull, apiTimeoutMs: 5000 };
     for (const contract of contractsOfApp) {
       const stream = streamForSubject(contract.subject);
@@ -369,9 +375,10 @@ export class WorkerRuntime {
       return;
     }
     metrics.count(subject, 'failed');
+    const firstFailureAt = await this.firstFailureOf(job, ctx);
     if (error instanceof UnrecoverableError || ctx.attempt >= options.maxAttempts) {
       const reason = error instanceof UnrecoverableError ? 'unrecoverable' : 'exhausted';
-      if (await this.deadLetter(job, reason, error, ctx.attempt))
+      if (await this.deadLetter(job, reason, error, ctx.attempt, firstFailureAt))
         await this.runExhaustedHook(consumer, payload, error, ctx);
       return;
     }
@@ -381,7 +388,15 @@ export class WorkerRuntime {
     metrics.count(subject, 'retried');
     // A RetryLaterError is a postponement, not a failed attempt: parked in the outbox it keeps its count.
     const attemptsSpent = error instanceof RetryLaterError ? ctx.attempt - 1 : ctx.attempt;
-    await this.retryLater(msg, ctx, delayMs, attemptsSpent);
+    await this.retryLater(msg, ctx, delayMs, attemptsSpent, firstFailureAt);
+  }
+
+  /** From the header of a retry parked in the outbox, else the shared record (created now if first). */
+  private async firstFailureOf(job: ActiveJob, ctx: JobContext): Promise<string | undefined> {
+    const carried = ctx.header(FirstFailureHeader);
+    if (carried) return carried;
+    const key = FirstFailures.key(job.consumer.durable, job.msg.seq);
+    return this.firstFailures?.remember(key, new Date()).catch(() => undefined);
   }
 
   private async retryLater(
@@ -389,6 +404,7 @@ export class WorkerRuntime {
     ctx: JobContext,
     delayMs: number,
     attemptsSpent: number,
+    firstFailureAt: string | undefined,
   ): Promise<void> {
     const { delayedRetries, settings, logger } = this.options;
     if (!delayedRetries || delayMs <= settings.longRetryThresholdMs) {
@@ -399,7 +415,11 @@ export class WorkerRuntime {
       await delayedRetries.schedule({
         subject: msg.subject,
         data: msg.data,
-        headers: { ...ctx.headers, [AttemptsSpentHeader]: String(attemptsSpent) },
+        headers: {
+          ...ctx.headers,
+          [AttemptsSpentHeader]: String(attemptsSpent),
+          ...(firstFailureAt ? { [FirstFailureHeader]: firstFailureAt } : {}),
+        },
         deliverAt: new Date(Date.now() + delayMs),
         attemptsSpent,
       });
@@ -419,6 +439,7 @@ export class WorkerRuntime {
     reason: DeadLetterReason,
     error: Error,
     attempt: number,
+    firstFailureAt?: string,
   ): Promise<boolean> {
     const { consumer, msg } = job;
     const { logger, metrics } = this.options;
@@ -434,6 +455,7 @@ export class WorkerRuntime {
         error: { message: error.message, stack: error.stack },
         attempts: attempt,
         enqueuedAt: new Date(Math.floor(msg.info.timestampNanos / 1e6)),
+        firstFailureAt,
       });
     } catch (publishError) {
       logger.error(

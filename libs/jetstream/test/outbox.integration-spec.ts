@@ -212,6 +212,7 @@ describe('transactional outbox, relay, delayed jobs and inbox', () => {
       });
       // postponed, not failed: the attempt it used is given back
       expect(parked.headers[AttemptsSpentHeader]).toBe('0');
+      expect(Date.parse(parked.headers['Job-First-Failure'])).toBeLessThanOrEqual(Date.now());
       await dataSource.query(`UPDATE outbox_messages SET deliver_at = now() WHERE id = $1`, [parked.id]);
       const second = await waitFor(
         () => kit.probe.callsOf('jobs.testkit.work').filter((c) => c.payload.id === 77)[1],

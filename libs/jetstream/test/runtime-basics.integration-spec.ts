@@ -137,6 +137,10 @@ describe('worker runtime against a real nats-server', () => {
     expect(letter.header.get(DeadLetterHeaders.reason)).toBe('exhausted');
     expect(letter.header.get(DeadLetterHeaders.attempts)).toBe('3');
     expect(letter.header.get(DeadLetterHeaders.error)).toBe('always broken');
+    const firstFailure = Date.parse(letter.header.get(DeadLetterHeaders.firstFailureAt));
+    const lastFailure = Date.parse(letter.header.get(DeadLetterHeaders.lastFailureAt));
+    expect(lastFailure - firstFailure).toBeGreaterThanOrEqual(150); // two backoffs of 100 ms at least
+    expect(Date.parse(letter.header.get(DeadLetterHeaders.enqueuedAt))).toBeLessThanOrEqual(firstFailure);
     expect(letter.header.get(DeadLetterHeaders.stack)).toMatch(/always broken\\n\s+at /);
     expect(letter.header.get('ce-id')).toBe(published.id);
     expect(JSON.parse(new TextDecoder().decode(letter.data))).toEqual({ id: jobId });

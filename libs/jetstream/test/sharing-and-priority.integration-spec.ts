@@ -119,9 +119,14 @@ describe('replicas, priorities and concurrency limits', () => {
     try {
       const kit = await startTestkit({ natsUrl: nats.url, databaseUrl: bare.url });
       kits.push(kit);
-      const response = await fetch(`${kit.service.httpUrl}/health/ready`);
-      expect(response.status).toBe(503);
-      expect(await response.json()).toMatchObject({ nats: true, database: true, schema: false });
+      // The database connects in the background; once it answers, the schema is what keeps it unready.
+      const body = await waitFor(async () => {
+        const response = await fetch(`${kit.service.httpUrl}/health/ready`);
+        expect(response.status).toBe(503);
+        const state = (await response.json()) as { database: boolean };
+        return state.database ? state : null;
+      });
+      expect(body).toMatchObject({ nats: true, database: true, schema: false });
       await migrateDatabase(bare.url);
       expect((await fetch(`${kit.service.httpUrl}/health/ready`)).status).toBe(200);
     } finally {

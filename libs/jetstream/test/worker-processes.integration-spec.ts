@@ -1,6 +1,7 @@
 import { connect, type NatsConnection } from 'nats';
 import {
   createMigratedTestDatabase,
+  sleep,
   startNatsServer,
   waitFor,
   type NatsServerHandle,
@@ -75,10 +76,17 @@ describe('worker processes that die or are stopped', () => {
     const victim = await startWorker({ WORKER_SLOTS: '10' }); // default ack wait: 10 s
     await publishJobs(ids, 40);
     await waitFor(() => done.length >= 50);
-    const inFlightAtKill = new Set(started.filter((s) => !doneIds().has(s.id)).map((s) => s.id));
     victim.child.kill('SIGKILL');
     const killedAt = Date.now();
     await victim.exited;
+    // Reports the victim sent just before dying may still be on their way to us.
+    await client.flush();
+    await sleep(300);
+    const victimPid = victim.child.pid;
+    const doneByVictim = new Set(done.filter((d) => d.pid === victimPid).map((d) => d.id));
+    const inFlightAtKill = new Set(
+      started.filter((s) => s.pid === victimPid && !doneByVictim.has(s.id)).map((s) => s.id),
+    );
     await startWorker({ WORKER_SLOTS: '10' });
     await waitFor(() => ids.every((id) => doneIds().has(id)), {
       timeoutMs: 45_000,
