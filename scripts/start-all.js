@@ -21,6 +21,7 @@
  */
 const fs = require('fs');
 const path = require('path');
+const { findMain: findAppMain } = require('../deploy/docker/find-main');
 const http = require('http');
 const net = require('net');
 const readline = require('readline');
@@ -128,33 +129,8 @@ function selectApps(only) {
   return APPS.filter((a) => only.includes(a.name));
 }
 
-/** dist/apps/<app>/apps/<app>/src/main.js first, then dist/apps/<app>/main.js, then the shallowest other main.js. */
 function findMain(app, root = ROOT) {
-  const base = path.join(root, 'dist', 'apps', app);
-  const preferred = [
-    path.join(base, 'apps', app, 'src', 'main.js'),
-    path.join(base, 'main.js'),
-    path.join(base, 'src', 'main.js'),
-  ];
-  for (const candidate of preferred) if (fs.existsSync(candidate)) return candidate;
-  const found = [];
-  const walk = (dir, depth) => {
-    if (depth > 6) return;
-    let entries;
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const full = path.join(dir, e.name);
-      if (e.isDirectory() && e.name !== 'node_modules' && e.name !== 'libs') walk(full, depth + 1);
-      else if (e.isFile() && e.name === 'main.js') found.push(full);
-    }
-  };
-  walk(base, 0);
-  found.sort((a, b) => a.split(path.sep).length - b.split(path.sep).length || a.localeCompare(b));
-  return found[0] || null;
+  return findAppMain(app, root);
 }
 
 function portFor(app, env = process.env) {

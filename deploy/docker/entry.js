@@ -21,6 +21,7 @@
  */
 const fs = require('fs');
 const path = require('path');
+const { findMain: findAppMain } = require('./find-main');
 const http = require('http');
 
 // Keep in sync with scripts/start-all.js (and the HTTP_PORT values in docker-compose.yml).
@@ -41,32 +42,7 @@ function fail(message) {
 }
 
 function findMain(app) {
-  const base = path.join(ROOT, 'dist', 'apps', app);
-  const preferred = [
-    path.join(base, 'apps', app, 'src', 'main.js'),
-    path.join(base, 'main.js'),
-    path.join(base, 'src', 'main.js'),
-  ];
-  for (const candidate of preferred) if (fs.existsSync(candidate)) return candidate;
-  // Fallback: the shallowest main.js under dist/apps/<app>, skipping other apps' and libs' trees.
-  const found = [];
-  const walk = (dir, depth) => {
-    if (depth > 6) return;
-    let entries;
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const full = path.join(dir, e.name);
-      if (e.isDirectory() && e.name !== 'node_modules' && e.name !== 'libs') walk(full, depth + 1);
-      else if (e.isFile() && e.name === 'main.js') found.push(full);
-    }
-  };
-  walk(base, 0);
-  found.sort((a, b) => a.split(path.sep).length - b.split(path.sep).length || a.localeCompare(b));
-  return found[0] || null;
+  return findAppMain(app, ROOT);
 }
 
 const app = process.env.APP;

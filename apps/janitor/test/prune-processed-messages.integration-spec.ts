@@ -1,9 +1,10 @@
 import { connect, type NatsConnection } from 'nats';
 import { Inbox, AllEntities, AllMigrations, createDataSource } from '@lib/db';
-import { startService, type RunningService } from '@lib/jetstream';
+import type { RunningService } from '@lib/jetstream';
 import {
   createMigratedTestDatabase,
   startNatsServer,
+  startServiceUnderTest,
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
@@ -26,11 +27,12 @@ describe('janitor: prune-processed-messages', () => {
       entities: AllEntities,
       migrations: AllMigrations,
     }).initialize();
-    janitor = await startService({
+    janitor = await startServiceUnderTest({
       name: 'janitor',
       module: JanitorModule,
       configSchema: JanitorConfigSchema,
-      env: { NATS_URL: nats.url, DATABASE_URL: database.url, HTTP_PORT: '0', LOG_LEVEL: 'silent' },
+      natsUrl: nats.url,
+      databaseUrl: database.url,
     });
     client = await connect({ servers: nats.url });
   });

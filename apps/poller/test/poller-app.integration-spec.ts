@@ -2,11 +2,12 @@ import { connect, type NatsConnection } from 'nats';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { AllEntities, AllMigrations, createDataSource } from '@lib/db';
-import { OutboxRelay, startService, type RunningService } from '@lib/jetstream';
+import { OutboxRelay, type RunningService } from '@lib/jetstream';
 import {
   createMigratedTestDatabase,
   sleep,
   startNatsServer,
+  startServiceUnderTest,
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
@@ -34,11 +35,12 @@ describe('poller app: replicas, redelivery and counts (real NATS and PostgreSQL)
     world = new PollWorld(db);
     for (let i = 0; i < 2; i++) {
       replicas.push(
-        await startService({
+        await startServiceUnderTest({
           name: 'poller',
           module: PollerModule,
           configSchema: PollerConfigSchema,
-          env: { NATS_URL: nats.url, DATABASE_URL: database.url, HTTP_PORT: '0', LOG_LEVEL: 'silent' },
+          natsUrl: nats.url,
+          databaseUrl: database.url,
         }),
       );
     }

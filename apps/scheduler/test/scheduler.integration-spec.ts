@@ -1,10 +1,11 @@
 import { connect, type NatsConnection } from 'nats';
 import { randomUUID } from 'node:crypto';
 import { CronTable } from '@lib/contracts';
-import { openCronState, startService, type RunningService } from '@lib/jetstream';
+import { openCronState, type RunningService } from '@lib/jetstream';
 import {
   createMigratedTestDatabase,
   startNatsServer,
+  startServiceUnderTest,
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
@@ -20,11 +21,12 @@ describe('scheduler app', () => {
 
   beforeAll(async () => {
     [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    scheduler = await startService({
+    scheduler = await startServiceUnderTest({
       name: 'scheduler',
       module: SchedulerModule,
       configSchema: SchedulerConfigSchema,
-      env: { NATS_URL: nats.url, DATABASE_URL: database.url, HTTP_PORT: '0', LOG_LEVEL: 'silent' },
+      natsUrl: nats.url,
+      databaseUrl: database.url,
     });
     client = await connect({ servers: nats.url });
   });

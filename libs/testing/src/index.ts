@@ -20,3 +20,4 @@ export {
 } from './test-database';
 export { sleep, waitFor, type Falsy, type WaitForOptions } from './wait-for';
 export { createMigratedTestDatabase } from './migrated-database';
+export { startServiceUnderTest, type ServiceUnderTest } from './service-under-test';
