@@ -21,3 +21,4 @@ export {
 export { sleep, waitFor, type Falsy, type WaitForOptions } from './wait-for';
 export { createMigratedTestDatabase } from './migrated-database';
 export { startServiceUnderTest, type ServiceUnderTest } from './service-under-test';
+export { startPostgresCluster, POSTGRES_BIN_DIR, type PostgresClusterHandle } from './postgres-cluster';
