@@ -21,6 +21,10 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
     logging: false,
     applicationName: settings.applicationName,
     extra: {
+      // A connection the server cuts (restart, failover) can emit 'error' twice; TypeORM listens for the
+      // first only, and an unheard 'error' event would crash the process. The pool still drops the client.
+      onConnect: (client: { on(event: 'error', listener: () => void): unknown }) =>
+        client.on('error', () => undefined),
       max: settings.poolSize ?? 10,
       connectionTimeoutMillis: 5_000,
       // A stuck statement must not hold a job slot forever; jobs are retried instead.

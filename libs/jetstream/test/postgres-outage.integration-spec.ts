@@ -1,5 +1,7 @@
 import { contractMap, defineJob } from '@lib/contracts';
-import { AllEntities, AllMigrations, createDataSource, Inbox, migrateDatabase } from '@lib/db';
+import { AllEntities, AllMigrations, createDataSource, Inbox, migrateDatabase, Outbox } from '@lib/db';
+import { OutboxRelay } from '@lib/jetstream';
+import pino from 'pino';
 import {
   sleep,
   startNatsServer,
@@ -96,4 +98,34 @@ describe('PostgreSQL stopped under load (private cluster)', () => {
     const failedAttempts = kit.probe.calls.filter((c) => c.subject === 'jobs.testkit.work' && c.attempt > 1);
     expect(failedAttempts.length).toBeGreaterThan(0);
   }, 120_000);
+
+  it('keeps the outbox relay alive across the outage: it listens again and publishes at once', async () => {
+    const relay = new OutboxRelay(
+      kit.service.app.get(DataSource),
+      kit.service.nc.jetstream(),
+      postgres.url,
+      pino({ level: 'silent' }),
+    );
+    await relay.start();
+    try {
+      await postgres.stop();
+      await sleep(1_500);
+      await postgres.start();
+      await waitFor(async () => (await readiness()).status === 200, { timeoutMs: 20_000 });
+      await sleep(2_500); // the LISTEN connection retries every second
+      const jsm = await kit.service.nc.jetstreamManager();
+      const before = (await jsm.streams.info('JOBS')).state.last_seq;
+      const writtenAt = Date.now();
+      await kit.service.app
+        .get(Outbox)
+        .publish(kit.service.app.get(DataSource).manager, 'jobs.testkit.low', { id: 1 });
+      await waitFor(async () => (await jsm.streams.info('JOBS')).state.last_seq > before, {
+        timeoutMs: 10_000,
+      });
+      // Well under the relay's 5 s idle backstop: it was woken by NOTIFY on its new connection.
+      expect(Date.now() - writtenAt).toBeLessThan(2_000);
+    } finally {
+      await relay.stop();
+    }
+  }, 60_000);
 });
