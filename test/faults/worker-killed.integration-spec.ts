@@ -8,8 +8,8 @@ import {
   type TestDatabase,
 } from '@lib/testing';
 import { JetStreamPublisher } from '@lib/jetstream';
-import { TestkitContracts } from './fixtures/testkit-contracts';
-import { spawnWorker, type WorkerProcess } from './fixtures/spawn-worker';
+import { TestkitContracts } from '../../libs/jetstream/test/fixtures/testkit-contracts';
+import { spawnWorker, type WorkerProcess } from '../../libs/jetstream/test/fixtures/spawn-worker';
 
 interface Report {
   id: number;

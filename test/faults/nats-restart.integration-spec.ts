@@ -6,7 +6,7 @@ import {
   type NatsServerHandle,
   type TestDatabase,
 } from '@lib/testing';
-import { startTestkit, type Testkit } from './fixtures/start-testkit';
+import { startTestkit, type Testkit } from '../../libs/jetstream/test/fixtures/start-testkit';
 
 describe('nats-server restarted under load (same store)', () => {
   let nats: NatsServerHandle;

@@ -11,8 +11,8 @@ import {
   type PostgresClusterHandle,
 } from '@lib/testing';
 import { DataSource } from 'typeorm';
-import { TestkitContracts, TestkitJob } from './fixtures/testkit-contracts';
-import { startTestkit, type Testkit } from './fixtures/start-testkit';
+import { TestkitContracts, TestkitJob } from '../../libs/jetstream/test/fixtures/testkit-contracts';
+import { startTestkit, type Testkit } from '../../libs/jetstream/test/fixtures/start-testkit';
 
 // Enough attempts to outlast the outage: a job that meets a dead database fails and is retried.
 const contracts = contractMap(
