@@ -42,6 +42,8 @@ const APPS = [
 const LOCAL_DEFAULTS = {
   NATS_URL: 'nats://127.0.0.1:4222',
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+  // Mailpit's SMTP port; mail waits in the queue (retried) while nothing listens there.
+  SMTP_URL: 'smtp://127.0.0.1:1025',
 };
 
 const HELP = `Usage: node scripts/start-all.js [options]
@@ -60,6 +62,7 @@ Options:
 Environment:
   NATS_URL                default ${LOCAL_DEFAULTS.NATS_URL}
   DATABASE_URL            default ${LOCAL_DEFAULTS.DATABASE_URL}
+  SMTP_URL                default ${LOCAL_DEFAULTS.SMTP_URL} (the notifier's mail relay)
   <APP>_HTTP_PORT         per-app port override, e.g. NOTIFIER_HTTP_PORT=4002
                           (defaults: ${APPS.map((a) => `${a.name} ${a.port}`).join(', ')})
   SHUTDOWN_GRACE_MS       passed to the apps; start-all SIGKILLs an app that is still

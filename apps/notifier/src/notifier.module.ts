@@ -1,5 +1,10 @@
 import { Module } from '@nestjs/common';
+import { SERVICE_CONFIG } from '@lib/jetstream';
+import { NOTIFIER_CONFIG } from './config';
+import { DeliverEmailHandler } from './email/deliver-email.handler';
 
 /** Notifier: notifications, e-mail, digests, reminders and webhooks. Its handlers are added here as providers, one per subject. */
-@Module({})
+@Module({
+  providers: [{ provide: NOTIFIER_CONFIG, useExisting: SERVICE_CONFIG }, DeliverEmailHandler],
+})
 export class NotifierModule {}

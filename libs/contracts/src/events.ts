@@ -45,6 +45,26 @@ export const StanceRevoked = defineEvent({
   options: { priority: 'high', maxAttempts: 10 },
 });
 
+export const StanceRestored = defineEvent({
+  subject: 'events.stance.restored',
+  description: 'A revoked stance counts again (its participant was reactivated).',
+  schema: z.object({ stanceId: Id, pollId: Id }),
+  consumers: ['poller'],
+  options: { priority: 'high', maxAttempts: 10 },
+});
+
+export const UserDeactivated = defineEvent({
+  subject: 'events.user.deactivated',
+  description: 'An account was deactivated; its memberships, readers and open-poll stances were revoked.',
+  schema: z.object({ userId: Id, deactivatedAt: IsoTimestamp }),
+});
+
+export const UserReactivated = defineEvent({
+  subject: 'events.user.reactivated',
+  description: 'A deactivated account was restored.',
+  schema: z.object({ userId: Id }),
+});
+
 export const GroupExportRequested = defineEvent({
   subject: 'events.group.export-requested',
   description: 'A group admin asked for an export of the group.',

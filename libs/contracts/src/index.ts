@@ -1,3 +1,4 @@
+export * from './account-jobs';
 export * from './contract';
 export * from './cron';
 export * from './cron-table';

@@ -1,4 +1,5 @@
 import { contractMap } from './contract';
+import * as accountJobs from './account-jobs';
 import * as events from './events';
 import * as jobs from './jobs';
 
@@ -9,10 +10,16 @@ export const Contracts = contractMap(
   events.PollClosingSoon,
   events.StanceCreated,
   events.StanceRevoked,
+  events.StanceRestored,
+  events.UserDeactivated,
+  events.UserReactivated,
   events.GroupExportRequested,
+  accountJobs.DeactivateUser,
+  accountJobs.ReactivateUser,
   jobs.PruneProcessedMessages,
   jobs.CloseExpiredPolls,
   jobs.AnnounceClosingSoon,
+  jobs.DeliverEmail,
 );
 
 export type Subject = keyof typeof Contracts;

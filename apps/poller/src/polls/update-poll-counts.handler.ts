@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Subjects, type PayloadOf, type StanceCreated, type StanceRevoked } from '@lib/contracts';
+import { Subjects, type PayloadOf, type StanceCreated } from '@lib/contracts';
 import { EventPattern } from '@lib/jetstream';
 import { recomputePollCounts } from './poll-counts';
 
@@ -8,8 +8,8 @@ import { recomputePollCounts } from './poll-counts';
 export class UpdatePollCountsHandler {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
 
-  @EventPattern([Subjects.StanceCreated, Subjects.StanceRevoked])
-  async handle({ pollId }: PayloadOf<typeof StanceCreated> | PayloadOf<typeof StanceRevoked>): Promise<void> {
+  @EventPattern([Subjects.StanceCreated, Subjects.StanceRevoked, Subjects.StanceRestored])
+  async handle({ pollId }: Pick<PayloadOf<typeof StanceCreated>, 'pollId'>): Promise<void> {
     await this.dataSource.transaction((manager) => recomputePollCounts(manager, pollId));
   }
 }

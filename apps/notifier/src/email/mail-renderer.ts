@@ -1,0 +1,80 @@
+import Handlebars from 'handlebars';
+import type { MailKind } from '@lib/contracts';
+import { layout } from './templates/layout';
+import { membershipInvitation } from './templates/membership-invitation';
+import { pollClosed } from './templates/poll-closed';
+import { pollClosingSoon } from './templates/poll-closing-soon';
+import type { LocalizedTemplateSources } from './templates/template-source';
+
+const SourcesByKind: Record<MailKind, LocalizedTemplateSources> = {
+  poll_closing_soon: pollClosingSoon,
+  poll_closed: pollClosed,
+  membership_invitation: membershipInvitation,
+};
+
+export const FallbackLocale = 'en';
+
+export interface RenderedMail {
+  subject: string;
+  html: string;
+  text: string;
+  /** The language actually used, after falling back. */
+  locale: string;
+}
+
+type Render = Handlebars.TemplateDelegate<Record<string, unknown>>;
+
+interface CompiledMail {
+  subject: Render;
+  html: Render;
+  text: Render;
+  layoutHtml: Render;
+  layoutText: Render;
+}
+
+/**
+ * All templates compiled once, at construction: a broken template stops the service at boot rather than
+ * failing mails one by one. The templates are TypeScript strings because `nest build` copies no other files.
+ */
+export class MailRenderer {
+  private readonly compiled = new Map<string, CompiledMail>();
+
+  constructor() {
+    const handlebars = Handlebars.create();
+    // strict: a variable missing from the data is a bug in the loader, not an empty string in a sent mail.
+    const compile = (source: string, escape: boolean): Render =>
+      handlebars.compile(source, { strict: true, noEscape: !escape });
+    for (const [kind, sources] of Object.entries(SourcesByKind)) {
+      for (const [locale, source] of Object.entries(sources)) {
+        if (!source) continue;
+        const frame = layout[locale] ?? layout.en;
+        this.compiled.set(`${kind}:${locale}`, {
+          subject: compile(source.subject, false),
+          html: compile(source.html, true),
+          text: compile(source.text, false),
+          layoutHtml: compile(frame.html, true),
+          layoutText: compile(frame.text, false),
+        });
+      }
+    }
+  }
+
+  /** `de-CH` or `de_CH` uses `de`; a language without templates uses English. */
+  static languageOf(locale: string | null | undefined): string {
+    return (locale ?? FallbackLocale).split(/[-_]/)[0].toLowerCase();
+  }
+
+  render(kind: MailKind, locale: string | null | undefined, data: Record<string, unknown>): RenderedMail {
+    const language = MailRenderer.languageOf(locale);
+    const used = this.compiled.has(`${kind}:${language}`) ? language : FallbackLocale;
+    const mail = this.compiled.get(`${kind}:${used}`);
+    if (!mail) throw new Error(`No ${FallbackLocale} templates for mail kind ${kind}`);
+    return {
+      // A subject is one header line: a title with a line break must not start a second header.
+      subject: mail.subject(data).replace(/\s+/g, ' ').trim(),
+      html: mail.layoutHtml({ ...data, body: mail.html(data) }),
+      text: mail.layoutText({ ...data, body: mail.text(data) }),
+      locale: used,
+    };
+  }
+}
