@@ -1,5 +1,11 @@
 import { headers as natsHeaders, type JetStreamClient, type JetStreamManager, type MsgHdrs } from 'nats';
-import { AttemptsSpentHeader, CloudEventHeaders, DeadLetterHeaders, MsgIdHeader } from '@lib/contracts';
+import {
+  AttemptsSpentHeader,
+  CloudEventHeaders,
+  DeadLetterHeaders,
+  FirstFailureHeader,
+  MsgIdHeader,
+} from '@lib/contracts';
 import { deadLetterSubject, originalSubjectOf, Streams } from '../names';
 import {
   DeadLetterNotFoundError,
@@ -219,8 +225,9 @@ export function retryHeaders(
   const headers = natsHeaders();
   for (const [name, values] of original ?? []) {
     const lower = name.toLowerCase();
-    if (lower.startsWith('dlq-') || lower === MsgIdHeader.toLowerCase() || name === AttemptsSpentHeader)
-      continue;
+    // A retried job starts a new life: full attempts, and its failures are counted from now.
+    const stale = name === AttemptsSpentHeader || name === FirstFailureHeader;
+    if (lower.startsWith('dlq-') || lower === MsgIdHeader.toLowerCase() || stale) continue;
     for (const value of values) headers.append(name, value);
   }
   const id = headerValue(original, CloudEventHeaders.id) ?? String(deadLetterSeq);
