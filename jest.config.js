@@ -17,7 +17,7 @@ module.exports = {
     {
       ...shared,
       displayName: 'integration',
-      testMatch: ['<rootDir>/{apps,libs,test}/**/*.integration-spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs,test,bench}/**/*.integration-spec.ts'],
     },
   ],
 };

@@ -1,0 +1,158 @@
+import { connect } from 'nats';
+import { JetStreamPublisher, ServiceConfigSchema, startService, type RunningService } from '@lib/jetstream';
+import type { ContractMap } from '@lib/contracts';
+import type { DynamicModule } from '@nestjs/common';
+import {
+  BenchModule,
+  benchPayload,
+  CriticalSubject,
+  NoopContracts,
+  NoopSubject,
+  PriorityContracts,
+  type BenchSink,
+} from '../lib/bench-app';
+import {
+  CountingSink,
+  CriticalSink,
+  LatencySink,
+  Meter,
+  percentiles,
+  sleep,
+  waitUntil,
+  within,
+} from '../lib/measure';
+import { runLatencyProducer, runTicker } from '../lib/producer';
+import { EnqueueWindow, type RunResult, type RunSpec } from '../lib/settings';
+
+/** Our runtime as a service runs it: `startService`, one Nest provider, default slots and window. */
+export async function run(spec: RunSpec): Promise<RunResult> {
+  switch (spec.workload) {
+    case 'enqueue':
+      return enqueue(spec);
+    case 'process':
+      return processJobs(spec);
+    case 'latency':
+      return latency(spec);
+    case 'priority':
+      return priority(spec);
+  }
+}
+
+function start(spec: RunSpec, module: DynamicModule, contracts: ContractMap): Promise<RunningService> {
+  return startService({
+    name: 'bench',
+    module,
+    configSchema: ServiceConfigSchema,
+    contracts,
+    env: {
+      NATS_URL: spec.natsUrl,
+      DATABASE_URL: spec.databaseUrl,
+      HTTP_PORT: '0',
+      HTTP_HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+    },
+  });
+}
+
+/** The publisher a web app would use: validates with zod, sets the CloudEvents headers, awaits the PubAck. */
+async function enqueue(spec: RunSpec): Promise<RunResult> {
+  const nc = await connect({ servers: spec.natsUrl, name: 'bench-ours-enqueue' });
+  try {
+    const publisher = new JetStreamPublisher(nc.jetstream(), NoopContracts, 'urn:loomio-workers:bench');
+    const total = spec.settings.jobs;
+    const meter = new Meter(spec.brokerPids);
+    global.gc?.();
+    meter.begin();
+    for (let begin = 0; begin < total; begin += EnqueueWindow) {
+      const chunk: Promise<unknown>[] = [];
+      for (let n = begin; n < Math.min(total, begin + EnqueueWindow); n++)
+        chunk.push(publisher.publish(NoopSubject, benchPayload(n)));
+      await Promise.all(chunk);
+    }
+    meter.end();
+    return meter.result(total);
+  } finally {
+    await nc.drain().catch(() => undefined);
+  }
+}
+
+async function processJobs(spec: RunSpec): Promise<RunResult> {
+  const total = spec.settings.jobs;
+  const meter = new Meter(spec.brokerPids);
+  const sink = new CountingSink(total, meter);
+  global.gc?.();
+  const service = await start(spec, BenchModule.noop({ noop: () => sink.hit() }), NoopContracts);
+  try {
+    await within(sink.done, 120_000, () => `${sink.count}/${total} jobs processed`);
+    return meter.result(total, {}, total - 1);
+  } finally {
+    await service.stop();
+  }
+}
+
+async function latency(spec: RunSpec): Promise<RunResult> {
+  const { ratePerSec, durationMs, warmupMs } = spec.settings.latency;
+  const total = Math.round((ratePerSec * durationMs) / 1000);
+  const sink = new LatencySink(total, Math.round((ratePerSec * warmupMs) / 1000));
+  const service = await start(
+    spec,
+    BenchModule.noop({ noop: (job) => sink.hit(job.n, job.at!) }),
+    NoopContracts,
+  );
+  try {
+    const meter = new Meter(spec.brokerPids);
+    global.gc?.();
+    meter.begin();
+    await runLatencyProducer(total, ratePerSec, (n) =>
+      service.publisher.publish(NoopSubject, benchPayload(n, performance.now())),
+    );
+    await within(sink.done, 30_000, () => `${sink.count}/${total} jobs arrived`);
+    meter.end();
+    return meter.result(total, { latency: percentiles(sink.samples) });
+  } finally {
+    await service.stop();
+  }
+}
+
+async function priority(spec: RunSpec): Promise<RunResult> {
+  const lowTotal = spec.settings.jobs;
+  const { criticalEveryMs, lowJobMs, minCriticals } = spec.settings.priority;
+  const criticals = new CriticalSink(spec.settings.priority);
+  const meter = new Meter(spec.brokerPids);
+  const lows = new CountingSink(lowTotal, meter);
+  let serviceStarted!: (service: RunningService) => void;
+  const ready = new Promise<RunningService>((resolve) => (serviceStarted = resolve));
+  let ticker: Promise<number> | undefined;
+  const sink: BenchSink = {
+    critical: (job) => criticals.hit(job.n, job.at!),
+    low: async () => {
+      // The first low job opens the window: from now on a critical job arrives every 100 ms.
+      if (lows.count === 0) {
+        ticker = runTicker(
+          criticalEveryMs,
+          // The runtime may deliver before startService has returned: the first send waits for it.
+          (n) => ready.then((s) => s.publisher.publish(CriticalSubject, benchPayload(n, performance.now()))),
+          (sent) => lows.count >= lowTotal && sent >= criticals.warmupJobs + minCriticals,
+        );
+      }
+      lows.hit();
+      await sleep(lowJobMs);
+    },
+  };
+  global.gc?.();
+  const service = await start(spec, BenchModule.priority(sink), PriorityContracts);
+  serviceStarted(service);
+  try {
+    await within(lows.done, 300_000, () => `${lows.count}/${lowTotal} low jobs processed`);
+    const sent = await within(ticker!, 30_000, () => 'critical ticker did not stop');
+    await within(
+      waitUntil(() => criticals.received >= sent),
+      30_000,
+      () => `${criticals.received}/${sent} critical jobs`,
+    );
+    const result = meter.result(lowTotal, { critical: percentiles(criticals.waits) }, lowTotal - 1);
+    return { ...result, lowRate: result.rate };
+  } finally {
+    await service.stop();
+  }
+}

@@ -1,0 +1,107 @@
+import { Inject, Injectable, Module, type DynamicModule } from '@nestjs/common';
+import { EventPattern } from '@nestjs/microservices';
+import { z } from 'zod';
+import { contractMap, defineJob } from '@lib/contracts';
+import { JobBytes } from './settings';
+
+// Deliberately not importing @lib/jetstream: the BullMQ child uses these handlers too and should not pay for
+// (or be measured with) NATS, TypeORM and the rest of our runtime.
+
+export const NoopSubject = 'jobs.bench.noop';
+export const CriticalSubject = 'jobs.bench.critical';
+export const LowSubject = 'jobs.bench.low';
+
+export const BenchPayloadSchema = z.object({
+  n: z.number().int().nonnegative(),
+  /** `performance.now()` of the sender, for latency runs (sender and worker share the process). */
+  at: z.number().optional(),
+  /** Filler so the JSON body is exactly 128 bytes. */
+  pad: z.string().optional(),
+});
+export type BenchPayload = z.infer<typeof BenchPayloadSchema>;
+
+const options = { maxAttempts: 3 };
+
+export const NoopContracts = contractMap(
+  defineJob({
+    subject: NoopSubject,
+    schema: BenchPayloadSchema,
+    description: 'benchmark no-op job',
+    options,
+  }),
+);
+
+export const PriorityContracts = contractMap(
+  defineJob({
+    subject: CriticalSubject,
+    schema: BenchPayloadSchema,
+    description: 'benchmark critical job',
+    options: { ...options, priority: 'critical' },
+  }),
+  defineJob({
+    subject: LowSubject,
+    schema: BenchPayloadSchema,
+    description: 'benchmark low-priority job',
+    options: { ...options, priority: 'low' },
+  }),
+);
+
+/** A job whose JSON body is exactly `JobBytes` long. */
+export function benchPayload(n: number, at?: number): BenchPayload {
+  const payload: BenchPayload = at === undefined ? { n, pad: '' } : { n, at, pad: '' };
+  payload.pad = 'x'.repeat(Math.max(0, JobBytes - JSON.stringify(payload).length));
+  return payload;
+}
+
+/** Where the handlers report to; each run plugs in the sink it measures with. */
+export interface BenchSink {
+  noop?(job: BenchPayload): void;
+  critical?(job: BenchPayload): void;
+  low?(job: BenchPayload): Promise<void> | void;
+}
+
+export const BENCH_SINK = Symbol('BENCH_SINK');
+
+@Injectable()
+export class NoopHandler {
+  constructor(@Inject(BENCH_SINK) private readonly sink: BenchSink) {}
+
+  @EventPattern(NoopSubject)
+  noop(job: BenchPayload): void {
+    this.sink.noop!(job);
+  }
+}
+
+@Injectable()
+export class PriorityHandlers {
+  constructor(@Inject(BENCH_SINK) private readonly sink: BenchSink) {}
+
+  @EventPattern(CriticalSubject)
+  critical(job: BenchPayload): void {
+    this.sink.critical!(job);
+  }
+
+  @EventPattern(LowSubject)
+  low(job: BenchPayload): Promise<void> | void {
+    return this.sink.low!(job);
+  }
+}
+
+@Module({})
+export class BenchModule {
+  static noop(sink: BenchSink): DynamicModule {
+    return {
+      module: BenchModule,
+      providers: [NoopHandler, { provide: BENCH_SINK, useValue: sink }],
+      exports: [NoopHandler],
+    };
+  }
+
+  static priority(sink: BenchSink): DynamicModule {
+    return {
+      module: BenchModule,
+      providers: [PriorityHandlers, { provide: BENCH_SINK, useValue: sink }],
+      exports: [PriorityHandlers],
+    };
+  }
+}

@@ -1,0 +1,178 @@
+import { median } from './measure';
+import {
+  ContenderLabels,
+  type BenchSettings,
+  type ContenderName,
+  type RunResult,
+  type WorkloadName,
+} from './settings';
+
+export type RunsByContender = Map<ContenderName, RunResult[]>;
+
+const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+function n0(value: number): string {
+  return Number.isFinite(value) ? int.format(value) : '–';
+}
+
+function ms(value: number): string {
+  if (!Number.isFinite(value)) return '–';
+  return value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0);
+}
+
+function ratio(value: number, base: number): string {
+  return Number.isFinite(value) && Number.isFinite(base) && base > 0 ? `${(value / base).toFixed(2)}×` : '–';
+}
+
+function med(runs: readonly RunResult[], pick: (r: RunResult) => number | undefined): number {
+  return median(runs.map((r) => pick(r) ?? NaN));
+}
+
+function label(workload: WorkloadName, contender: ContenderName): string {
+  return ContenderLabels[workload][contender] ?? contender;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n');
+}
+
+export function workloadTitle(workload: WorkloadName, s: BenchSettings): string {
+  const jobs = n0(s.jobs);
+  switch (workload) {
+    case 'enqueue':
+      return `enqueue ${jobs} × 128 B jobs`;
+    case 'process':
+      return `process ${jobs} queued no-op jobs, ack each`;
+    case 'latency':
+      return `enqueue→start latency at ${s.latency.ratePerSec} jobs/s for ${s.latency.durationMs / 1000} s (first ${s.latency.warmupMs / 1000} s not counted)`;
+    case 'priority':
+      return `critical job every ${s.priority.criticalEveryMs} ms while ${jobs} low jobs (${s.priority.lowJobMs} ms each) are queued (first ${s.priority.warmupMs / 1000} s not counted)`;
+  }
+}
+
+/** One markdown table per workload: medians over the rounds, each round's value, and the ratio to the first contender. */
+export function workloadTable(
+  workload: WorkloadName,
+  contenders: readonly ContenderName[],
+  runs: RunsByContender,
+  failures: Map<ContenderName, string[]>,
+): string {
+  const ok = (c: ContenderName) => runs.get(c) ?? [];
+  const base = contenders[0];
+  const rounds = (c: ContenderName, pick: (r: RunResult) => number, fmt: (v: number) => string) =>
+    ok(c)
+      .map((r) => fmt(pick(r)))
+      .join(' / ') || '–';
+  const perJobUs = (pick: (r: RunResult) => number | undefined) => (r: RunResult) => {
+    const v = pick(r);
+    return v === undefined ? NaN : (v * 1000) / r.jobs;
+  };
+  const memory = (c: ContenderName) => [
+    n0(med(ok(c), (r) => r.peakRssMb)),
+    n0(med(ok(c), (r) => r.peakHeapMb)),
+  ];
+  let out: string;
+  if (workload === 'enqueue' || workload === 'process') {
+    const baseRate = med(ok(base), (r) => r.rate);
+    out = table(
+      [
+        'contender',
+        'jobs/s (median)',
+        `vs ${base}`,
+        'each round',
+        'client CPU µs/job',
+        'broker CPU µs/job',
+        'peak RSS MB',
+        'peak heap MB',
+      ],
+      contenders.map((c) => {
+        const rate = med(ok(c), (r) => r.rate);
+        return [
+          label(workload, c),
+          n0(rate),
+          ratio(rate, baseRate),
+          rounds(c, (r) => r.rate, n0),
+          ms(
+            med(
+              ok(c),
+              perJobUs((r) => r.clientCpuMs),
+            ),
+          ),
+          ms(
+            med(
+              ok(c),
+              perJobUs((r) => r.brokerCpuMs),
+            ),
+          ),
+          ...memory(c),
+        ];
+      }),
+    );
+  } else if (workload === 'latency') {
+    const baseP50 = med(ok(base), (r) => r.latency?.p50);
+    const baseP99 = med(ok(base), (r) => r.latency?.p99);
+    out = table(
+      [
+        'contender',
+        'p50 ms',
+        'p99 ms',
+        'max ms',
+        `p50 / p99 vs ${base}`,
+        'p99 each round',
+        'jobs counted',
+        'client CPU %',
+        'broker CPU %',
+        'peak RSS MB',
+        'peak heap MB',
+      ],
+      contenders.map((c) => {
+        const p50 = med(ok(c), (r) => r.latency?.p50);
+        const p99 = med(ok(c), (r) => r.latency?.p99);
+        return [
+          label(workload, c),
+          ms(p50),
+          ms(p99),
+          ms(med(ok(c), (r) => r.latency?.max)),
+          `${ratio(p50, baseP50)} / ${ratio(p99, baseP99)}`,
+          rounds(c, (r) => r.latency?.p99 ?? NaN, ms),
+          n0(med(ok(c), (r) => r.latency?.count)),
+          n0(med(ok(c), (r) => (r.clientCpuMs / r.elapsedMs) * 100)),
+          n0(med(ok(c), (r) => (r.brokerCpuMs === undefined ? NaN : (r.brokerCpuMs / r.elapsedMs) * 100))),
+          ...memory(c),
+        ];
+      }),
+    );
+  } else {
+    out = table(
+      [
+        'contender',
+        'critical wait p50 ms',
+        'p99 ms',
+        'max ms',
+        'p99 each round',
+        'critical jobs',
+        'low jobs/s meanwhile',
+        'peak RSS MB',
+        'peak heap MB',
+      ],
+      contenders.map((c) => [
+        label(workload, c),
+        ms(med(ok(c), (r) => r.critical?.p50)),
+        ms(med(ok(c), (r) => r.critical?.p99)),
+        ms(med(ok(c), (r) => r.critical?.max)),
+        rounds(c, (r) => r.critical?.p99 ?? NaN, ms),
+        n0(med(ok(c), (r) => r.critical?.count)),
+        n0(med(ok(c), (r) => r.lowRate)),
+        ...memory(c),
+      ]),
+    );
+  }
+  const notes: string[] = [];
+  for (const c of contenders) {
+    for (const failure of failures.get(c) ?? []) notes.push(`- **${c} failed**: ${failure}`);
+    for (const [i, r] of ok(c).entries())
+      for (const note of r.notes) notes.push(`- ${c} round ${i + 1}: ${note}`);
+  }
+  return notes.length > 0 ? `${out}\n\n${notes.join('\n')}` : out;
+}

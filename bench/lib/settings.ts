@@ -1,0 +1,131 @@
+/**
+ * What `npm run bench` measures and how big: everything scales with BENCH_SCALE so a smoke run takes
+ * seconds. No heavy imports here: the children of every contender load this file.
+ */
+
+export const Workloads = ['enqueue', 'process', 'latency', 'priority'] as const;
+export type WorkloadName = (typeof Workloads)[number];
+
+export const Contenders = ['raw', 'ours', 'bullmq', 'bullmq-bulk'] as const;
+export type ContenderName = (typeof Contenders)[number];
+
+/** Contenders per workload; the first one is the baseline of the "vs" column. */
+export const ContendersOf: Record<WorkloadName, readonly ContenderName[]> = {
+  enqueue: ['raw', 'ours', 'bullmq', 'bullmq-bulk'],
+  process: ['raw', 'ours', 'bullmq'],
+  latency: ['raw', 'ours', 'bullmq'],
+  priority: ['ours', 'bullmq'],
+};
+
+export const ContenderLabels: Record<WorkloadName, Partial<Record<ContenderName, string>>> = {
+  enqueue: {
+    raw: 'raw `js.publish` (1,000 in flight)',
+    ours: 'ours `JetStreamPublisher.publish` (1,000 in flight)',
+    bullmq: 'BullMQ `queue.add` (1,000 in flight)',
+    'bullmq-bulk': 'BullMQ `queue.addBulk` (1,000 per call)',
+  },
+  process: {
+    raw: 'raw `consume({ callback })`, max_messages 1,000',
+    ours: 'ours: `startService`, Nest handler, 50 slots',
+    bullmq: 'BullMQ `Worker`, concurrency 50, Nest provider',
+  },
+  latency: {
+    raw: 'raw `js.publish` → `consume({ callback })`',
+    ours: 'ours: publisher → `startService` handler',
+    bullmq: 'BullMQ `queue.add` → `Worker` (concurrency 50)',
+  },
+  priority: {
+    ours: 'ours: critical + low consumers, 50 slots',
+    bullmq: 'BullMQ priorities 1 / 10, concurrency 50',
+  },
+};
+
+export const JobBytes = 128;
+/** Publishes (or adds) kept outstanding at once: `Promise.all` over chunks of this many. */
+export const EnqueueWindow = 1000;
+export const BullConcurrency = 50;
+export const BullJobOptions = { attempts: 3, removeOnComplete: true } as const;
+export const BullPriorities = { critical: 1, low: 10 } as const;
+
+export interface BenchSettings {
+  scale: number;
+  rounds: number;
+  /** Jobs per run of enqueue and process, and the low backlog of the priority workload. */
+  jobs: number;
+  latency: { ratePerSec: number; durationMs: number; warmupMs: number };
+  /** `warmupMs`: critical jobs sent in the first moments (JIT, first publish) are sent but not counted. */
+  priority: { criticalEveryMs: number; lowJobMs: number; minCriticals: number; warmupMs: number };
+}
+
+export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettings {
+  const scale = positive(env.BENCH_SCALE, 1, 'BENCH_SCALE');
+  const rounds = Math.round(positive(env.BENCH_ROUNDS, 3, 'BENCH_ROUNDS'));
+  return {
+    scale,
+    rounds,
+    jobs: Math.max(50, Math.round(100_000 * scale)),
+    latency: {
+      ratePerSec: 500,
+      durationMs: Math.max(400, Math.round(20_000 * scale)),
+      // The first second is JIT and connection warm-up, not steady state.
+      warmupMs: Math.round(1000 * Math.min(1, scale)),
+    },
+    priority: {
+      criticalEveryMs: 100,
+      lowJobMs: positive(env.BENCH_LOW_JOB_MS, 5, 'BENCH_LOW_JOB_MS'),
+      minCriticals: 5,
+      warmupMs: Math.round(1000 * Math.min(1, scale)),
+    },
+  };
+}
+
+function positive(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0)
+    throw new Error(`${name} must be a positive number, got "${value}"`);
+  return parsed;
+}
+
+/** Everything a child needs to run one contender once; travels as JSON in BENCH_SPEC. */
+export interface RunSpec {
+  workload: WorkloadName;
+  contender: ContenderName;
+  round: number;
+  settings: BenchSettings;
+  natsUrl: string;
+  databaseUrl: string;
+  redis: { host: string; port: number };
+  /** BullMQ key prefix, private to this bench run. */
+  bullPrefix: string;
+  /** BullMQ queue of this run. */
+  queue: string;
+  /** Stream, subject and durable of the raw contender. */
+  raw: { stream: string; subject: string; durable: string };
+  /** Processes whose CPU time is the broker's (nats-server or redis-server). */
+  brokerPids: number[];
+}
+
+export interface RunResult {
+  jobs: number;
+  elapsedMs: number;
+  /** Jobs per second over the measured window. */
+  rate: number;
+  latency?: Percentiles;
+  /** Priority workload: how long critical jobs waited, and how fast the low backlog went meanwhile. */
+  critical?: Percentiles;
+  lowRate?: number;
+  clientCpuMs: number;
+  /** Undefined when the broker's /proc entry cannot be read. */
+  brokerCpuMs?: number;
+  peakRssMb: number;
+  peakHeapMb: number;
+  notes: string[];
+}
+
+export interface Percentiles {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
