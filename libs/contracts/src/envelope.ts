@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /**
  * CloudEvents 1.0 in NATS binary mode: the attributes travel as `ce-*` headers and the body is the JSON data.
@@ -65,7 +65,18 @@ export function cloudEventHeaders(fields: EnvelopeFields): Record<string, string
   };
 }
 
+// One crypto call per 170 trace contexts: randomBytes per message was a fifth of the publisher's CPU.
+const randomPool = Buffer.alloc(4096);
+let randomOffset = randomPool.length;
+
 /** A new W3C trace context root: version 00, random trace and span ids, sampled. */
 export function newTraceParent(): string {
-  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+  if (randomOffset + 24 > randomPool.length) {
+    randomFillSync(randomPool);
+    randomOffset = 0;
+  }
+  const traceId = randomPool.toString('hex', randomOffset, randomOffset + 16);
+  const spanId = randomPool.toString('hex', randomOffset + 16, randomOffset + 24);
+  randomOffset += 24;
+  return `00-${traceId}-${spanId}-01`;
 }

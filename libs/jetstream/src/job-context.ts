@@ -1,19 +1,30 @@
 import type { JsMsg } from 'nats';
-import { CloudEventHeaders, TraceParentHeader } from '@lib/contracts';
+import { AttemptsSpentHeader, CloudEventHeaders, TraceParentHeader } from '@lib/contracts';
 
 /** What a handler knows about the delivery it is running; everything costly is computed on first use. */
 export class JobContext {
   private abortController?: AbortController;
+  private knownAttempt = 0;
 
   constructor(
     private readonly msg: JsMsg,
     readonly subject: string,
     /** The durable consumer delivering it: the natural key for the inbox (`Inbox.once(ctx.consumer, ctx.jobId)`). */
     readonly consumer: string,
-    /** 1-based; counts every delivery, crashes and redeliveries from the outbox included. */
-    readonly attempt: number,
     readonly maxAttempts: number,
   ) {}
+
+  /**
+   * 1-based; counts every delivery, crashes and retries through the outbox included. Worked out on first
+   * use: it needs the reply subject parsed and the headers decoded, a fifth of the cost of a no-op job.
+   */
+  get attempt(): number {
+    if (this.knownAttempt === 0) {
+      const spent = Number.parseInt(this.header(AttemptsSpentHeader) ?? '0', 10);
+      this.knownAttempt = this.msg.info.deliveryCount + (Number.isFinite(spent) && spent > 0 ? spent : 0);
+    }
+    return this.knownAttempt;
+  }
 
   get jobId(): string {
     return this.header(CloudEventHeaders.id) ?? `${this.msg.info.stream}:${this.msg.seq}`;

@@ -107,6 +107,7 @@ export class WorkerRuntime {
   private firstFailures?: FirstFailures;
   private readonly workerKey: string;
   private idle: (() => void) | null = null;
+  private pumping = false;
   private readonly startedAt = new Date();
 
   constructor(private readonly options: WorkerRuntimeOptions) {
@@ -245,7 +246,19 @@ export class WorkerRuntime {
     consumer.running++;
     const job: ActiveJob = { consumer, msg, startedAt: Date.now() };
     this.active.add(job);
-    this.execute(job).then(
+    let pending: Promise<void> | undefined;
+    try {
+      pending = this.execute(job);
+    } catch (error) {
+      this.options.logger.error({ err: error, subject: consumer.subject }, 'job bookkeeping failed');
+    }
+    // A handler that returned a plain value is done already: free its slot now, without a microtask hop,
+    // so acks leave in the same socket writes as raw nats.js batches them.
+    if (!pending) {
+      this.finish(job);
+      return;
+    }
+    pending.then(
       () => this.finish(job),
       (error: Error) => {
         this.options.logger.error({ err: error, subject: consumer.subject }, 'job bookkeeping failed');
@@ -266,14 +279,23 @@ export class WorkerRuntime {
     job.consumer.pullIfNeeded();
   }
 
-  /** Fills free slots from the buffers, choosing among non-empty ones by Sidekiq-style weights. */
+  /**
+   * Fills free slots from the buffers, choosing among non-empty ones by Sidekiq-style weights. Not
+   * re-entered: a job finishing synchronously inside the loop only frees its slot, and the loop goes on.
+   */
   private pump(): void {
-    const slots = this.options.settings.slots;
-    while (this.running < slots && this.buffered > 0) {
-      const consumer = this.pickConsumer();
-      const msg = consumer.buffer.shift()!;
-      this.buffered--;
-      this.run(consumer, msg);
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      const slots = this.options.settings.slots;
+      while (this.running < slots && this.buffered > 0) {
+        const consumer = this.pickConsumer();
+        const msg = consumer.buffer.shift()!;
+        this.buffered--;
+        this.run(consumer, msg);
+      }
+    } finally {
+      this.pumping = false;
     }
   }
 
@@ -297,49 +319,70 @@ export class WorkerRuntime {
     return only!;
   }
 
-  private async execute(job: ActiveJob): Promise<void> {
+  /**
+   * Runs one delivery. Returns nothing when the job finished synchronously (the common case for quick
+   * handlers), or the promise of its outcome.
+   */
+  private execute(job: ActiveJob): Promise<void> | undefined {
     const { consumer, msg } = job;
     const contract = consumer.contract;
-    const attempt = msg.info.deliveryCount + attemptsSpent(msg);
     let payload: unknown;
     try {
       payload = JSON.parse(decoder.decode(msg.data));
     } catch (error) {
       const reason = new Error(`body is not JSON: ${(error as Error).message}`);
-      await this.deadLetter(job, 'invalid-payload', reason, attempt);
-      return;
+      return this.deadLetter(job, 'invalid-payload', reason, deliveryAttempt(msg)).then(() => undefined);
     }
     const parsed = contract.schema.safeParse(payload);
     if (!parsed.success) {
-      await this.deadLetter(job, 'invalid-payload', new Error(z.prettifyError(parsed.error)), attempt);
-      return;
+      const reason = new Error(z.prettifyError(parsed.error));
+      return this.deadLetter(job, 'invalid-payload', reason, deliveryAttempt(msg)).then(() => undefined);
     }
-    const ctx = new JobContext(
-      msg,
-      contract.subject,
-      consumer.durable,
-      attempt,
-      contract.options.maxAttempts,
-    );
+    const ctx = new JobContext(msg, contract.subject, consumer.durable, contract.options.maxAttempts);
     job.ctx = ctx;
     const started = performance.now();
+    let result: unknown;
     try {
-      let result = consumer.handler.invoke(parsed.data, ctx);
-      if (isPromiseLike(result)) {
-        result = contract.options.timeoutMs
-          ? await withTimeout(result, ctx, contract.options.timeoutMs)
-          : await result;
-      }
-      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-      msg.ack();
-      this.options.metrics.count(contract.subject, 'processed');
-      this.releaseUniqueLock(msg, ctx);
-      if (this.debugLogs) this.logSuccess(ctx, performance.now() - started);
+      result = consumer.handler.invoke(parsed.data, ctx);
     } catch (error) {
-      await this.fail(job, ctx, parsed.data, asError(error));
-    } finally {
       this.options.metrics.observeDuration(contract.subject, performance.now() - started);
+      return this.fail(job, ctx, parsed.data, asError(error));
     }
+    if (!isPromiseLike(result) && !isObservable(result)) {
+      this.succeed(job, ctx, started);
+      return undefined;
+    }
+    return this.settle(job, ctx, parsed.data, result, started);
+  }
+
+  private async settle(
+    job: ActiveJob,
+    ctx: JobContext,
+    payload: unknown,
+    result: unknown,
+    started: number,
+  ): Promise<void> {
+    const { timeoutMs } = job.consumer.contract.options;
+    try {
+      if (isPromiseLike(result))
+        result = timeoutMs ? await withTimeout(result, ctx, timeoutMs) : await result;
+      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+    } catch (error) {
+      this.options.metrics.observeDuration(ctx.subject, performance.now() - started);
+      await this.fail(job, ctx, payload, asError(error));
+      return;
+    }
+    this.succeed(job, ctx, started);
+  }
+
+  private succeed(job: ActiveJob, ctx: JobContext, started: number): void {
+    const { consumer, msg } = job;
+    msg.ack();
+    const durationMs = performance.now() - started;
+    this.options.metrics.count(consumer.subject, 'processed');
+    this.options.metrics.observeDuration(consumer.subject, durationMs);
+    if (consumer.contract.options.unique) this.releaseUniqueLock(msg, ctx);
+    if (this.debugLogs) this.logSuccess(ctx, durationMs);
   }
 
   /** Checked once: a per-job log call, even a disabled one, is measurable at 100k jobs/s. */
@@ -624,10 +667,11 @@ export function assertHandlersMatchContracts(
   return expected;
 }
 
-function attemptsSpent(msg: JsMsg): number {
+/** The attempt number of a delivery that never reached a handler (it had no context to ask). */
+function deliveryAttempt(msg: JsMsg): number {
   const value = msg.headers?.get(AttemptsSpentHeader);
   const spent = value ? Number.parseInt(value, 10) : 0;
-  return Number.isFinite(spent) && spent > 0 ? spent : 0;
+  return msg.info.deliveryCount + (Number.isFinite(spent) && spent > 0 ? spent : 0);
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
