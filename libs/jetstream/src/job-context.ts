@@ -19,10 +19,7 @@ export class JobContext {
    * use: it needs the reply subject parsed and the headers decoded, a fifth of the cost of a no-op job.
    */
   get attempt(): number {
-    if (this.knownAttempt === 0) {
-      const spent = Number.parseInt(this.header(AttemptsSpentHeader) ?? '0', 10);
-      this.knownAttempt = this.msg.info.deliveryCount + (Number.isFinite(spent) && spent > 0 ? spent : 0);
-    }
+    if (this.knownAttempt === 0) this.knownAttempt = deliveryAttempt(this.msg);
     return this.knownAttempt;
   }
 
@@ -77,4 +74,11 @@ export class JobContext {
   private controller(): AbortController {
     return (this.abortController ??= new AbortController());
   }
+}
+
+/** The attempt a delivery stands for: NATS's delivery count plus the attempts spent before a re-publish. */
+export function deliveryAttempt(msg: JsMsg): number {
+  const value = msg.headers?.get(AttemptsSpentHeader);
+  const spent = value ? Number.parseInt(value, 10) : 0;
+  return msg.info.deliveryCount + (Number.isFinite(spent) && spent > 0 ? spent : 0);
 }

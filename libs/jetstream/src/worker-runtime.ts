@@ -17,7 +17,7 @@ import { DeadLetters, MaxDeliveriesWatcher } from './dead-letters';
 import { traceIdOf } from './envelope';
 import { DiscardError, JobTimeoutError, RetryLaterError, UnrecoverableError } from './errors';
 import { FirstFailures } from './first-failures';
-import { JobContext } from './job-context';
+import { deliveryAttempt, JobContext } from './job-context';
 import type { JobHandler } from './job-handler';
 import type { WorkerMetrics } from './metrics';
 import { KvBuckets, streamForSubject } from './names';
@@ -56,7 +56,6 @@ export interface DelayedRetryScheduler {
     data: Uint8Array;
     headers: Record<string, string>;
     deliverAt: Date;
-    attemptsSpent: number;
   }): Promise<void>;
 }
 
@@ -146,10 +145,7 @@ export class WorkerRuntime {
     const pullSettings: PullSettings = { ...settings.pull, apiTimeoutMs: 5000 };
     for (const contract of contractsOfApp) {
       const stream = streamForSubject(contract.subject);
-      const config = consumerConfig(app, contract, {
-        ackWaitMs: settings.ackWaitMs,
-        defaultMaxAckPending: Math.max(settings.defaultMaxAckPending, settings.pull.window),
-      });
+      const config = this.consumerConfigFor(contract);
       await ensureConsumer(this.jsm, stream, config);
       this.watcher.watch(stream, config.durable_name!);
       this.options.metrics.register(contract.subject);
@@ -381,7 +377,7 @@ export class WorkerRuntime {
     const durationMs = performance.now() - started;
     this.options.metrics.count(consumer.subject, 'processed');
     this.options.metrics.observeDuration(consumer.subject, durationMs);
-    if (consumer.contract.options.unique) this.releaseUniqueLock(msg, ctx);
+    this.releaseUniqueLock(job, ctx);
     if (this.debugLogs) this.logSuccess(ctx, durationMs);
   }
 
@@ -414,7 +410,7 @@ export class WorkerRuntime {
       msg.ack();
       metrics.count(subject, 'discarded');
       logger.info({ ...log, reason: error.message }, 'job discarded');
-      this.releaseUniqueLock(msg, ctx);
+      this.releaseUniqueLock(job, ctx);
       return;
     }
     metrics.count(subject, 'failed');
@@ -464,7 +460,6 @@ export class WorkerRuntime {
           ...(firstFailureAt ? { [FirstFailureHeader]: firstFailureAt } : {}),
         },
         deliverAt: new Date(Date.now() + delayMs),
-        attemptsSpent,
       });
       msg.ack();
     } catch (error) {
@@ -514,7 +509,7 @@ export class WorkerRuntime {
       { subject: msg.subject, streamSeq: msg.seq, attempt, reason, err: error },
       'job moved to the DLQ',
     );
-    if (job.ctx) this.releaseUniqueLock(msg, job.ctx);
+    if (job.ctx) this.releaseUniqueLock(job, job.ctx);
     return true;
   }
 
@@ -532,8 +527,19 @@ export class WorkerRuntime {
     }
   }
 
-  private releaseUniqueLock(msg: JsMsg, ctx: JobContext): void {
-    const lockKey = msg.headers?.get(UniqueLockHeader);
+  private consumerConfigFor(contract: Contract) {
+    const { app, settings } = this.options;
+    return consumerConfig(app, contract, {
+      ackWaitMs: settings.ackWaitMs,
+      // A subject's window of messages in hand must fit under its max_ack_pending.
+      defaultMaxAckPending: Math.max(settings.defaultMaxAckPending, settings.pull.window),
+    });
+  }
+
+  /** Only jobs of a contract with a uniqueness key carry a lock: others skip reading the header at all. */
+  private releaseUniqueLock(job: ActiveJob, ctx: JobContext): void {
+    if (!job.consumer.contract.options.unique) return;
+    const lockKey = job.msg.headers?.get(UniqueLockHeader);
     if (!lockKey || !this.options.uniqueLocks) return;
     this.options.uniqueLocks.release(lockKey, ctx.jobId).catch((error: Error) => {
       this.options.logger.warn(
@@ -552,11 +558,8 @@ export class WorkerRuntime {
   };
 
   private recreateConsumer(consumer: SubjectConsumer): void {
-    const { app, settings, logger } = this.options;
-    const config = consumerConfig(app, consumer.contract, {
-      ackWaitMs: settings.ackWaitMs,
-      defaultMaxAckPending: Math.max(settings.defaultMaxAckPending, settings.pull.window),
-    });
+    const { logger } = this.options;
+    const config = this.consumerConfigFor(consumer.contract);
     ensureConsumer(this.jsm, consumer.stream, config).then(
       () => consumer.resetRequests(),
       (error: Error) =>
@@ -665,13 +668,6 @@ export function assertHandlersMatchContracts(
   }
   if (problems.length > 0) throw new Error(`${app} cannot start:\n  - ${problems.join('\n  - ')}`);
   return expected;
-}
-
-/** The attempt number of a delivery that never reached a handler (it had no context to ask). */
-function deliveryAttempt(msg: JsMsg): number {
-  const value = msg.headers?.get(AttemptsSpentHeader);
-  const spent = value ? Number.parseInt(value, 10) : 0;
-  return msg.info.deliveryCount + (Number.isFinite(spent) && spent > 0 ? spent : 0);
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
