@@ -33,7 +33,6 @@ export const StanceCreated = defineEvent({
   subject: 'events.stance.created',
   description: 'A participant voted (a new latest stance).',
   schema: z.object({ stanceId: Id, pollId: Id, actorId: Id }),
-  consumers: ['poller'],
   options: { priority: 'high', maxAttempts: 10 },
 });
 
@@ -41,7 +40,6 @@ export const StanceRevoked = defineEvent({
   subject: 'events.stance.revoked',
   description: 'A stance was revoked (membership removed or user deactivated).',
   schema: z.object({ stanceId: Id, pollId: Id }),
-  consumers: ['poller'],
   options: { priority: 'high', maxAttempts: 10 },
 });
 
@@ -49,7 +47,6 @@ export const StanceRestored = defineEvent({
   subject: 'events.stance.restored',
   description: 'A revoked stance counts again (its participant was reactivated).',
   schema: z.object({ stanceId: Id, pollId: Id }),
-  consumers: ['poller'],
   options: { priority: 'high', maxAttempts: 10 },
 });
 
@@ -69,4 +66,96 @@ export const GroupExportRequested = defineEvent({
   subject: 'events.group.export-requested',
   description: 'A group admin asked for an export of the group.',
   schema: z.object({ groupId: Id, requestedBy: Id, format: z.enum(['jsonl', 'csv']) }),
+});
+
+/*
+ * Thread and membership activity. The web app writes the activity row (`events` table) in the same
+ * transaction as the change and publishes its id with the event, as Loomio's `Event.publish!` did; the
+ * notifier hangs notifications off that row and posts it to the group's chatbots.
+ */
+
+const Activity = {
+  /** The `events` row (the thread item / activity log entry) the app wrote for this change. */
+  eventId: Id,
+  actorId: Id,
+  /** Chatbots named explicitly by the author, in addition to those subscribed to the event's kind. */
+  recipientChatbotIds: z.array(Id).max(100).optional(),
+};
+
+export const DiscussionCreated = defineEvent({
+  subject: 'events.discussion.created',
+  description: 'A discussion thread was started (activity kind new_discussion).',
+  schema: z.object({ ...Activity, discussionId: Id, groupId: Id.nullable() }),
+});
+
+export const DiscussionUpdated = defineEvent({
+  subject: 'events.discussion.updated',
+  description: 'A discussion title or description was edited (activity kind discussion_edited).',
+  schema: z.object({ ...Activity, discussionId: Id }),
+});
+
+export const DiscussionDiscarded = defineEvent({
+  subject: 'events.discussion.discarded',
+  description: 'A discussion was moved to the trash (soft delete).',
+  schema: z.object({ discussionId: Id, actorId: Id }),
+});
+
+export const CommentCreated = defineEvent({
+  subject: 'events.comment.created',
+  description: 'A comment was posted in a discussion (activity kind new_comment).',
+  schema: z.object({ ...Activity, commentId: Id, discussionId: Id, parentId: Id.nullable() }),
+});
+
+export const CommentUpdated = defineEvent({
+  subject: 'events.comment.updated',
+  description: 'A comment body was edited (activity kind comment_edited).',
+  schema: z.object({ ...Activity, commentId: Id }),
+});
+
+export const CommentDiscarded = defineEvent({
+  subject: 'events.comment.discarded',
+  description: 'A comment was moved to the trash (soft delete).',
+  schema: z.object({ commentId: Id, actorId: Id }),
+});
+
+export const PollUpdated = defineEvent({
+  subject: 'events.poll.updated',
+  description: 'A poll was edited (title, details, closing time, options).',
+  schema: z.object({ ...Activity, pollId: Id }),
+});
+
+export const PollDiscarded = defineEvent({
+  subject: 'events.poll.discarded',
+  description: 'A poll was moved to the trash (soft delete).',
+  schema: z.object({ pollId: Id, actorId: Id }),
+});
+
+export const OutcomeCreated = defineEvent({
+  subject: 'events.outcome.created',
+  description: 'The outcome of a closed poll was stated (activity kind outcome_created).',
+  schema: z.object({ ...Activity, outcomeId: Id, pollId: Id }),
+});
+
+export const UserMentioned = defineEvent({
+  subject: 'events.user.mentioned',
+  description:
+    'Users were @mentioned in a discussion, comment, poll, outcome or stance (activity kind user_mentioned).',
+  schema: z.object({
+    ...Activity,
+    recordType: z.enum(['Discussion', 'Comment', 'Poll', 'Outcome', 'Stance']),
+    recordId: Id,
+    mentionedUserIds: z.array(Id).min(1).max(1000),
+  }),
+});
+
+export const MembershipInvited = defineEvent({
+  subject: 'events.membership.invited',
+  description: 'People were invited to a group (activity kind membership_created / announcement).',
+  schema: z.object({ ...Activity, groupId: Id, membershipIds: z.array(Id).min(1).max(10_000) }),
+});
+
+export const MembershipAccepted = defineEvent({
+  subject: 'events.membership.accepted',
+  description: 'An invitation was accepted (activity kind invitation_accepted).',
+  schema: z.object({ ...Activity, membershipId: Id, groupId: Id }),
 });

@@ -625,6 +625,8 @@ export class WorkerRuntime {
       startedAt: this.startedAt.toISOString(),
       beatAt: new Date(now).toISOString(),
       jobs,
+      // Cumulative since the process started: the dashboard charts the per-minute differences.
+      totals: this.options.metrics.snapshot(),
     };
     await this.workersKv?.put(this.workerKey, JSON.stringify(beat)).catch(() => undefined);
   }

@@ -1,0 +1,7 @@
+import type { EntityClass, MigrationClass } from '../migration-class';
+/*
+ * The tables the dashboard work added beyond the SPEC data model: its entities and migrations, exported from the
+ * `@lib/db` barrel and listed in schema.ts (TypeORM runs migrations in timestamp order, whatever the list).
+ */
+export const DashboardEntities: EntityClass[] = [];
+export const DashboardMigrations: MigrationClass[] = [];

@@ -1,0 +1,2 @@
+/* Job lifecycle: status lookup, batches with completion callbacks, prerequisites. */
+export {};

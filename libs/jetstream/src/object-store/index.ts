@@ -1,0 +1,2 @@
+/* Files in NATS Object Store buckets (exports, imported CSVs, attachments): chunked writes, streaming reads, a trash area. */
+export {};

@@ -1,0 +1,6 @@
+/*
+ * Outbound HTTP to addresses users configure (chatbot webhooks, attachment downloads): the URL guard that
+ * refuses private, loopback, link-local and metadata addresses after DNS resolution, and fetching with
+ * timeouts and size limits.
+ */
+export {};
