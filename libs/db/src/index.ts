@@ -17,3 +17,4 @@ export * from './tables/job-lifecycle';
 export * from './tables/dashboard';
 export * from './migration-class';
 export * from './tables/chatbots';
+export * from './tables/poller';

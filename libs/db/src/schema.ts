@@ -9,6 +9,7 @@ import { DashboardEntities, DashboardMigrations } from './tables/dashboard';
 import { ExporterEntities, ExporterMigrations } from './tables/exporter';
 import { JanitorEntities, JanitorMigrations } from './tables/janitor';
 import { JobLifecycleEntities, JobLifecycleMigrations } from './tables/job-lifecycle';
+import { PollerEntities, PollerMigrations } from './tables/poller';
 import { NotifierEntities, NotifierMigrations } from './tables/notifier';
 
 /** Every entity and migration, listed explicitly so a compiled or bundled app finds them all. */
@@ -16,6 +17,7 @@ export const AllEntities = [
   ...DomainEntities,
   OutboxMessage,
   ProcessedMessage,
+  ...PollerEntities,
   ...NotifierEntities,
   ...ChatbotEntities,
   ...JanitorEntities,
@@ -26,6 +28,7 @@ export const AllEntities = [
 export const AllMigrations = inTimestampOrder([
   OutboxAndInbox1789000000000,
   DomainModel1790000000000,
+  ...PollerMigrations,
   ...NotifierMigrations,
   ...ChatbotMigrations,
   ...JanitorMigrations,

@@ -68,6 +68,10 @@ export class Stance {
   @Column({ name: 'reason_format', type: 'varchar', length: 10, default: 'html' })
   reasonFormat!: RichTextFormat;
 
+  /** Option id -> score of this stance's choices, kept in step by the poller when a poll's options change. */
+  @Column({ name: 'option_scores', type: 'jsonb', default: () => "'{}'" })
+  optionScores!: Record<string, number>;
+
   @IdColumn('inviter_id', { nullable: true })
   inviterId!: number | null;
 

@@ -188,6 +188,9 @@ async function writeStances(
         [2, 2],
         [3, 1],
       ] as const),
+      optionScores: Object.fromEntries(
+        stance.choices.map((choice) => [String(optionIds[choice.optionIndex]), choice.score]),
+      ),
       reason: stance.reason,
       reasonFormat: 'html',
       inviterId: author.id,

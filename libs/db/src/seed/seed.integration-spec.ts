@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import type { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '@lib/testing';
 import { createDataSource } from '../data-source';
-import { CHATBOT_KINDS, DomainEntities } from '../entities';
-import { DomainModel1790000000000, DomainModelTables } from '../migrations/1790000000000-domain-model';
+import { AllEntities, AllMigrations } from '../schema';
+import { CHATBOT_KINDS } from '../entities';
+import { DomainModelTables } from '../migrations/1790000000000-domain-model';
 import { seed, type SeedReport } from './seed';
 
 /** A fixed clock keeps the run reproducible; 10:17 UTC on a Wednesday, away from midnight. */
@@ -13,8 +14,8 @@ async function migratedDatabase(): Promise<{ database: TestDatabase; dataSource:
   const database = await createTestDatabase();
   const dataSource = createDataSource({
     url: database.url,
-    entities: DomainEntities,
-    migrations: [DomainModel1790000000000],
+    entities: AllEntities,
+    migrations: AllMigrations,
   });
   await dataSource.initialize();
   await dataSource.runMigrations();
