@@ -14,5 +14,4 @@ export function inTimestampOrder(migrations: MigrationClass[]): MigrationClass[]
 }
 
 /** A TypeORM entity class (decorated with `@Entity`). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- entity constructors take no arguments TypeORM knows of
 export type EntityClass = new (...args: any[]) => object;
