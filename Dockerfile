@@ -51,7 +51,7 @@ WORKDIR /app
 COPY package.json ./
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/apps/${APP} ./dist/apps/${APP}
-COPY deploy/docker/entry.js deploy/docker/find-main.js ./deploy/docker/
+COPY deploy/docker/entry.js deploy/docker/find-main.js deploy/docker/app-ports.json ./deploy/docker/
 
 # The node image ships an unprivileged `node` user (uid 1000).
 USER node

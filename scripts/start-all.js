@@ -29,15 +29,8 @@ const { spawn } = require('child_process');
 
 const ROOT = path.resolve(__dirname, '..');
 
-// Keep in sync with deploy/docker/entry.js and docker-compose.yml.
-const APPS = [
-  { name: 'scheduler', port: 3001 },
-  { name: 'notifier', port: 3002 },
-  { name: 'poller', port: 3003 },
-  { name: 'exporter', port: 3004 },
-  { name: 'janitor', port: 3005 },
-  { name: 'dashboard', port: 3000 },
-];
+// Each app's HTTP port, shared with deploy/docker/entry.js and the Kubernetes manifests.
+const APPS = Object.entries(require('../deploy/docker/app-ports.json')).map(([name, port]) => ({ name, port }));
 
 const LOCAL_DEFAULTS = {
   NATS_URL: 'nats://127.0.0.1:4222',

@@ -24,15 +24,9 @@ const path = require('path');
 const { findMain: findAppMain } = require('./find-main');
 const http = require('http');
 
-// Keep in sync with scripts/start-all.js (and the HTTP_PORT values in docker-compose.yml).
-const DEFAULT_PORTS = {
-  dashboard: 3000,
-  scheduler: 3001,
-  notifier: 3002,
-  poller: 3003,
-  exporter: 3004,
-  janitor: 3005,
-};
+// Each app's HTTP port (health, metrics, the dashboard's UI); start-all.js and the Kubernetes
+// manifests read the same file.
+const DEFAULT_PORTS = require('./app-ports.json');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
