@@ -22,13 +22,14 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
     @Inject(DataSource) dataSource: DataSource,
     @Inject(NATS_CONNECTION) nc: NatsConnection,
     @Inject(LOGGER) logger: Logger,
-    @Inject(SERVICE_CONFIG) config: ServiceConfig,
+    @Inject(SERVICE_CONFIG) config: ServiceConfig & { OUTBOX_LISTEN_URL?: string },
     @Inject(WorkerMetrics) metrics: WorkerMetrics,
   ) {
     this.relay = new OutboxRelay(
       dataSource,
       nc.jetstream(),
-      config.DATABASE_URL,
+      // Behind PgBouncer in transaction mode LISTEN does not work: the listener then needs a direct URL.
+      config.OUTBOX_LISTEN_URL ?? config.DATABASE_URL,
       logger.child({ part: 'outbox' }),
     );
     const relay = this.relay;
