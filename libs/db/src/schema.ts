@@ -2,6 +2,7 @@ import { DomainEntities } from './entities';
 import { ProcessedMessage } from './inbox/processed-message.entity';
 import { DomainModel1790000000000 } from './migrations/1790000000000-domain-model';
 import { OutboxAndInbox1789000000000 } from './migrations/1789000000000-outbox-and-inbox';
+import { OutboxNotifyPerStatement1799000000000 } from './migrations/1799000000000-outbox-notify-per-statement';
 import { inTimestampOrder } from './migration-class';
 import { OutboxMessage } from './outbox/outbox-message.entity';
 import { ChatbotEntities, ChatbotMigrations } from './tables/chatbots';
@@ -28,6 +29,7 @@ export const AllEntities = [
 export const AllMigrations = inTimestampOrder([
   OutboxAndInbox1789000000000,
   DomainModel1790000000000,
+  OutboxNotifyPerStatement1799000000000,
   ...PollerMigrations,
   ...NotifierMigrations,
   ...ChatbotMigrations,

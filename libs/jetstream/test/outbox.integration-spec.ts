@@ -1,4 +1,5 @@
 import { connect, type NatsConnection } from 'nats';
+import { Client } from 'pg';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { AttemptsSpentHeader, contractMap, defineJob } from '@lib/contracts';
@@ -222,4 +223,34 @@ describe('transactional outbox, relay, delayed jobs and inbox', () => {
       await kit.service.stop();
     }
   }, 30_000);
+
+  it('wakes the relay once per inserting statement, however many rows it holds, and once per re-timed row', async () => {
+    const listener = new Client({ connectionString: database.url });
+    await listener.connect();
+    const notified: string[] = [];
+    listener.on('notification', (message) => notified.push(message.payload ?? ''));
+    await listener.query('LISTEN outbox_messages');
+    try {
+      const earliest = new Date(Date.now() + 60_000);
+      await dataSource.query(
+        `INSERT INTO outbox_messages (id, subject, payload, deliver_at)
+         SELECT gen_random_uuid(), 'jobs.outboxed.note', jsonb_build_object('id', n), $1::timestamptz + n * interval '1 second'
+         FROM generate_series(0, 4999) AS n`,
+        [earliest],
+      );
+      await waitFor(() => notified.length >= 1, { description: 'a notification for the bulk insert' });
+      await sleep(200);
+      expect(notified).toEqual([earliest.toISOString().replace(/Z$/, '000Z')]);
+
+      notified.length = 0;
+      await dataSource.query(
+        `UPDATE outbox_messages SET deliver_at = deliver_at - interval '30 seconds'
+         WHERE id IN (SELECT id FROM outbox_messages ORDER BY deliver_at LIMIT 3)`,
+      );
+      await waitFor(() => notified.length >= 3, { description: 'one notification per re-timed row' });
+    } finally {
+      await listener.end();
+      await dataSource.query('DELETE FROM outbox_messages');
+    }
+  });
 });
