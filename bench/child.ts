@@ -7,11 +7,19 @@ import type { RunResult, RunSpec } from './lib/settings';
  * result goes back over IPC. Only the contender's own module is loaded, so BullMQ's process never loads
  * NATS or our runtime, and the other way round.
  */
-export type ChildMessage = { ok: true; result: RunResult } | { ok: false; error: string };
+export type ChildMessage =
+  | { ok: true; result: RunResult }
+  | { ok: false; error: string }
+  /** Two-step workloads (lib/ipc.ts): the worker is up and waits for the jobs. */
+  | { ready: true };
 
 async function main(): Promise<void> {
   const spec = JSON.parse(process.env.BENCH_SPEC ?? '') as RunSpec;
-  const family = spec.contender.startsWith('bullmq') ? 'bullmq' : spec.contender;
+  const family = spec.contender.startsWith('bullmq')
+    ? 'bullmq'
+    : spec.contender.startsWith('ours')
+      ? 'ours'
+      : spec.contender;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const contender = require(`./contenders/${family}`) as { run(spec: RunSpec): Promise<RunResult> };
   return reply({ ok: true, result: await contender.run(spec) });

@@ -5,10 +5,16 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { connect, type JetStreamManager, type NatsConnection } from 'nats';
-import { NATS_SERVER_BINARY, startNatsServer, type NatsServerHandle } from '@lib/testing';
-import { Streams } from '@lib/jetstream';
+import {
+  createMigratedTestDatabase,
+  NATS_SERVER_BINARY,
+  startNatsServer,
+  type NatsServerHandle,
+  type TestDatabase,
+} from '@lib/testing';
+import { DefaultOutboxRelaySettings, Streams } from '@lib/jetstream';
 import type { ChildMessage } from './child';
-import { LowSubject, NoopSubject } from './lib/bench-app';
+import { LowSubject, NoopSubject, SlowSubject } from './lib/bench-app';
 import {
   bullBacklog,
   bullQueue,
@@ -18,16 +24,20 @@ import {
   freshRawStream,
   preloadBull,
   preloadNats,
+  publishJobs,
   redisInfo,
   waitForEmptyStream,
   type RedisTarget,
 } from './lib/brokers';
+import { loadBull, loadOutbox, outboxRows } from './lib/delayed-load';
+import type { ParentMessage } from './lib/ipc';
 import { sleep } from './lib/measure';
 import { workloadTable, workloadTitle, type RunsByContender } from './lib/report';
 import {
   benchSettings,
   BullPriorities,
   ContendersOf,
+  replicasOf,
   Workloads,
   type BenchSettings,
   type ContenderName,
@@ -46,7 +56,8 @@ import {
  * BENCH_MAX_LOAD (wait until the 1-minute load average is below it, up to BENCH_LOAD_WAIT_S = 600 s),
  * REDIS_HOST / REDIS_PORT (127.0.0.1:6379), TEST_DATABASE_URL (only our service's health check uses it),
  * BENCH_CHILD_FLAGS (extra node flags for the measured processes, e.g. `--cpu-prof --cpu-prof-dir=DIR`),
- * BENCH_CONTENDERS (comma-separated subset, e.g. `raw,ours`, for profiling).
+ * BENCH_CONTENDERS (comma-separated subset, e.g. `raw,ours`, for profiling), BENCH_DELAYED_LEAD_MS (delayed:
+ * from the start of loading the due jobs to the first due time), BENCH_REPLICA_JOB_MS (replicas: 50 ms).
  */
 
 const ChildTimeoutMs = 10 * 60_000;
@@ -62,7 +73,7 @@ interface Context {
   databaseUrl: string;
 }
 
-let currentChild: ChildProcess | undefined;
+const liveChildren = new Set<ChildProcess>();
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
@@ -77,6 +88,8 @@ async function main(): Promise<number> {
   }
   const selected = args.length > 0 ? Workloads.filter((w) => args.includes(w)) : [...Workloads];
   const settings = benchSettings();
+  // The relay's own default, whatever libs/jetstream says today: reported in the delayed workload's title.
+  settings.delayed.relayBatchSize = DefaultOutboxRelaySettings.batchSize;
   const loadBefore = await waitForQuietMachine();
 
   const redis: RedisTarget = {
@@ -133,16 +146,15 @@ async function runWorkload(
   const failures = new Map<ContenderName, string[]>();
   let failed = 0;
   process.stderr.write(`\n== ${workloadTitle(workload, ctx.settings)}\n`);
-  for (let round = 1; round <= ctx.settings.rounds; round++) {
+  const rounds = workload === 'delayed' ? ctx.settings.delayed.rounds : ctx.settings.rounds;
+  for (let round = 1; round <= rounds; round++) {
     // Rotate the order each round: whoever runs first meets a cold page cache and a freshly started broker.
     const order = contenders.map((_, i) => contenders[(i + round - 1) % contenders.length]);
     for (const contender of order) {
       const spec = specFor(ctx, workload, contender, round);
       const began = Date.now();
       try {
-        await prepare(ctx, spec);
-        const result = await runChild(spec);
-        result.notes.push(...(await verifyAndClean(ctx, spec)));
+        const result = await runOnce(ctx, spec);
         runs.get(contender)!.push(result);
         process.stderr.write(
           `   round ${round} ${contender.padEnd(11)} ${summary(workload, result)}  (${((Date.now() - began) / 1000).toFixed(1)} s in all)\n`,
@@ -187,6 +199,122 @@ function specFor(ctx: Context, workload: WorkloadName, contender: ContenderName,
   };
 }
 
+/** One run of one contender: prepared, measured in its child process(es), checked and cleaned up. */
+async function runOnce(ctx: Context, spec: RunSpec): Promise<RunResult> {
+  if (spec.workload === 'delayed') return runDelayed(ctx, spec);
+  if (spec.workload === 'replicas') return runReplicas(ctx, spec);
+  await prepare(ctx, spec);
+  const result = await startChild(spec).result;
+  result.notes.push(...(await verifyAndClean(ctx, spec)));
+  return result;
+}
+
+/**
+ * The worker (ours: relay + handler in one service on a private database; BullMQ: a Worker) starts first and
+ * stays up while the orchestrator stores the far and the due jobs, as a running system would.
+ */
+async function runDelayed(ctx: Context, spec: RunSpec): Promise<RunResult> {
+  const ours = spec.contender === 'ours';
+  let database: TestDatabase | undefined;
+  const child = await (async () => {
+    if (ours) {
+      database = await createMigratedTestDatabase();
+      spec = { ...spec, databaseUrl: database.url };
+      await freshJobsStream(ctx.jsm);
+    } else {
+      const queue = bullQueue(spec.queue, ctx.redis, ctx.bullPrefix);
+      await queue.obliterate({ force: true }).finally(() => queue.close());
+    }
+    global.gc?.();
+    return startChild(spec);
+  })().catch(async (error: unknown) => {
+    await database?.drop().catch(() => undefined);
+    throw error;
+  });
+  try {
+    await child.ready;
+    let load;
+    if (ours) {
+      load = await loadOutbox(database!.url, ctx.settings);
+    } else {
+      const queue = bullQueue(spec.queue, ctx.redis, ctx.bullPrefix);
+      load = await loadBull(queue, ctx.settings, ctx.redis).finally(() => queue.close());
+    }
+    child.say('go');
+    const result = await child.result;
+    if (load.marginMs < 0)
+      result.notes.push(
+        `loading overran the lead (BENCH_DELAYED_LEAD_MS) by ${(-load.marginMs / 1000).toFixed(1)} s: the first due jobs' lateness includes loading`,
+      );
+    const expected = ctx.settings.delayed.stored;
+    if (ours) {
+      load.leftStored = await outboxRows(database!.url);
+      if (load.leftStored !== expected)
+        result.notes.push(`outbox holds ${load.leftStored} rows afterwards, expected ${expected}`);
+    }
+    if (result.duplicates) result.notes.push(`${result.duplicates} due jobs started twice`);
+    result.notes.push(...(await verifyAndClean(ctx, spec)));
+    return { ...result, load };
+  } finally {
+    child.kill();
+    await database?.drop().catch(() => undefined);
+  }
+}
+
+/**
+ * N worker processes of the same app (one durable consumer) start and say ready; then the jobs are queued.
+ * Once the stream is empty (every job acknowledged) each reports the job numbers it handled; merged here,
+ * they give the throughput, the split and any job handled twice or never.
+ */
+async function runReplicas(ctx: Context, spec: RunSpec): Promise<RunResult> {
+  const { jobs, jobMs } = ctx.settings.replicas;
+  const processes = replicasOf(spec.contender);
+  await freshJobsStream(ctx.jsm);
+  global.gc?.();
+  const children = Array.from({ length: processes }, (_, replica) => startChild({ ...spec, replica }));
+  try {
+    await Promise.all(children.map((c) => c.ready));
+    for (const c of children) c.say('go');
+    await publishJobs(ctx.nc, SlowSubject, jobs);
+    const budgetMs = ((jobs * jobMs) / 50) * 3 + 60_000;
+    const left = await waitForEmptyStream(ctx.jsm, Streams.jobs.name, budgetMs);
+    for (const c of children) c.say('stop');
+    const results = await Promise.all(children.map((c) => c.result));
+    const seen = new Map<number, number>();
+    for (const r of results) for (const n of r.handled ?? []) seen.set(n, (seen.get(n) ?? 0) + 1);
+    let duplicates = 0;
+    for (const times of seen.values()) duplicates += times - 1;
+    const first = Math.min(...results.map((r) => r.firstAtMs ?? Infinity));
+    const last = Math.max(...results.map((r) => r.lastAtMs ?? -Infinity));
+    const elapsedMs = last - first + jobMs;
+    const notes = left === 0 ? [] : [`${Streams.jobs.name} still held ${left} messages after ${budgetMs} ms`];
+    const outcome = {
+      processes,
+      perProcess: results.map((r) => r.handled?.length ?? 0),
+      duplicates,
+      missing: jobs - seen.size,
+      redelivered: results.reduce((sum, r) => sum + (r.redelivered ?? 0), 0),
+      peakRssMb: results.map((r) => r.peakRssMb),
+    };
+    if (outcome.duplicates > 0) notes.push(`${outcome.duplicates} jobs handled more than once`);
+    if (outcome.missing > 0) notes.push(`${outcome.missing} jobs never handled`);
+    notes.push(...(await verifyAndClean(ctx, spec)));
+    return {
+      jobs: seen.size,
+      elapsedMs,
+      rate: elapsedMs > 0 ? (seen.size / elapsedMs) * 1000 : 0,
+      clientCpuMs: results.reduce((sum, r) => sum + r.clientCpuMs, 0),
+      brokerCpuMs: Math.max(...results.map((r) => r.brokerCpuMs ?? NaN)),
+      peakRssMb: Math.max(...outcome.peakRssMb),
+      peakHeapMb: Math.max(...results.map((r) => r.peakHeapMb)),
+      notes,
+      replicas: outcome,
+    };
+  } finally {
+    for (const c of children) c.kill();
+  }
+}
+
 /** A fresh stream or queue for every run, preloaded (outside the measurement) where the workload needs it. */
 async function prepare(ctx: Context, spec: RunSpec): Promise<void> {
   const jobs = ctx.settings.jobs;
@@ -214,8 +342,13 @@ async function prepare(ctx: Context, spec: RunSpec): Promise<void> {
 /** Checks that every job was stored (enqueue) or consumed and acknowledged (the others), then frees the space. */
 async function verifyAndClean(ctx: Context, spec: RunSpec): Promise<string[]> {
   const notes: string[] = [];
-  const expectStored = spec.workload === 'enqueue' ? ctx.settings.jobs : 0;
-  if (spec.contender === 'raw' || spec.contender === 'ours') {
+  const expectStored =
+    spec.workload === 'enqueue'
+      ? ctx.settings.jobs
+      : spec.workload === 'delayed' && spec.contender.startsWith('bullmq')
+        ? ctx.settings.delayed.stored
+        : 0;
+  if (!spec.contender.startsWith('bullmq')) {
     const stream = spec.contender === 'raw' ? spec.raw.stream : Streams.jobs.name;
     const left = await waitForEmptyStream(ctx.jsm, stream, expectStored === 0 ? 5000 : 0).catch(() => -1);
     if (left !== expectStored)
@@ -235,7 +368,15 @@ async function verifyAndClean(ctx: Context, spec: RunSpec): Promise<string[]> {
   return notes;
 }
 
-function runChild(spec: RunSpec): Promise<RunResult> {
+interface ChildHandle {
+  /** Settles when a two-step child (lib/ipc.ts) says it is ready; fails if it ends first. */
+  ready: Promise<void>;
+  result: Promise<RunResult>;
+  say(step: ParentMessage['step']): void;
+  kill(): void;
+}
+
+function startChild(spec: RunSpec): ChildHandle {
   // BENCH_CHILD_FLAGS: extra node flags for the measured processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
   const execArgv = ['--expose-gc', ...(process.env.BENCH_CHILD_FLAGS ?? '').split(' ').filter(Boolean)];
   if (!Compiled) {
@@ -252,22 +393,46 @@ function runChild(spec: RunSpec): Promise<RunResult> {
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  currentChild = child;
-  return new Promise<RunResult>((resolve, reject) => {
-    let answer: ChildMessage | undefined;
+  liveChildren.add(child);
+  let markReady!: () => void;
+  const readySignal = new Promise<void>((resolve) => (markReady = resolve));
+  const result = new Promise<RunResult>((resolve, reject) => {
+    let answer: Exclude<ChildMessage, { ready: true }> | undefined;
     const timer = setTimeout(() => {
       reject(new Error(`child ${child.pid} gave no result within ${ChildTimeoutMs / 1000} s`));
       child.kill('SIGKILL');
     }, ChildTimeoutMs);
-    child.on('message', (message: ChildMessage) => (answer = message));
+    child.on('message', (message: ChildMessage) => {
+      if ('ready' in message) markReady();
+      else answer = message;
+    });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      currentChild = undefined;
+      liveChildren.delete(child);
       if (answer?.ok) resolve(answer.result);
       else if (answer) reject(new Error(answer.error));
       else reject(new Error(`child exited (${signal ?? `code ${code}`}) without a result`));
     });
   });
+  const ready = Promise.race([
+    readySignal,
+    result.then(() => {
+      throw new Error('the child finished without saying it was ready');
+    }),
+  ]);
+  // Whoever awaits only one of the two must not leave the other as an unhandled rejection.
+  ready.catch(() => undefined);
+  result.catch(() => undefined);
+  return {
+    ready,
+    result,
+    say: (step) => {
+      if (child.connected) child.send({ step } satisfies ParentMessage);
+    },
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
 }
 
 function summary(workload: WorkloadName, r: RunResult): string {
@@ -277,7 +442,19 @@ function summary(workload: WorkloadName, r: RunResult): string {
     return `p50 ${r.latency.p50.toFixed(2)} ms  p99 ${r.latency.p99.toFixed(2)} ms  max ${r.latency.max.toFixed(1)} ms  ${mem}`;
   if (workload === 'priority' && r.critical)
     return `critical p50 ${r.critical.p50.toFixed(2)} ms  p99 ${r.critical.p99.toFixed(2)} ms (${r.critical.count})  low ${rate}  ${mem}`;
-  return `${rate}  ${(r.elapsedMs / 1000).toFixed(2)} s  ${mem}${r.notes.length ? `  ! ${r.notes.join('; ')}` : ''}`;
+  const notes = r.notes.length ? `  ! ${r.notes.join('; ')}` : '';
+  if (workload === 'delayed' && r.lateness && r.load)
+    return (
+      `lateness p50 ${r.lateness.p50.toFixed(1)} ms  p99 ${r.lateness.p99.toFixed(1)} ms  max ${r.lateness.max.toFixed(0)} ms  ` +
+      `load ${(r.load.storedMs / 1000).toFixed(1)} s + ${(r.load.dueMs / 1000).toFixed(1)} s  ` +
+      `margin ${(r.load.marginMs / 1000).toFixed(1)} s  ${mem}${notes}`
+    );
+  if (workload === 'replicas' && r.replicas)
+    return (
+      `${rate}  split ${r.replicas.perProcess.join('/')}  duplicates ${r.replicas.duplicates}  ` +
+      `missing ${r.replicas.missing}  redelivered ${r.replicas.redelivered}  ${mem}${notes}`
+    );
+  return `${rate}  ${(r.elapsedMs / 1000).toFixed(2)} s  ${mem}${notes}`;
 }
 
 /** Other work on a two-core machine skews everything; BENCH_MAX_LOAD makes the run wait for quiet. */
@@ -348,7 +525,7 @@ function header(
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     process.stderr.write(`\n${signal}: stopping\n`);
-    currentChild?.kill('SIGKILL');
+    for (const child of liveChildren) child.kill('SIGKILL');
     // The nats-server dies with us (libs/testing ties it to this process); Redis keys left behind carry the
     // bench-<pid>- prefix.
     process.exit(130);

@@ -98,7 +98,9 @@ async function down(clean) {
     const pid = pidOf(node);
     if (!pid) continue;
     process.kill(pid, 'SIGTERM');
-    await waitFor(async () => !pidOf(node), 15_000, `node-${node.n} to stop`).catch(() => process.kill(pid, 'SIGKILL'));
+    await waitFor(async () => !pidOf(node), 15_000, `node-${node.n} to stop`).catch(() =>
+      process.kill(pid, 'SIGKILL'),
+    );
     process.stdout.write(`node-${node.n} stopped\n`);
   }
   if (clean) {

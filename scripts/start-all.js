@@ -30,13 +30,18 @@ const { spawn } = require('child_process');
 const ROOT = path.resolve(__dirname, '..');
 
 // Each app's HTTP port, shared with deploy/docker/entry.js and the Kubernetes manifests.
-const APPS = Object.entries(require('../deploy/docker/app-ports.json')).map(([name, port]) => ({ name, port }));
+const APPS = Object.entries(require('../deploy/docker/app-ports.json')).map(([name, port]) => ({
+  name,
+  port,
+}));
 
 const LOCAL_DEFAULTS = {
   NATS_URL: 'nats://127.0.0.1:4222',
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
   // Mailpit's SMTP port; mail waits in the queue (retried) while nothing listens there.
   SMTP_URL: 'smtp://127.0.0.1:1025',
+  // Signs export download links; a development value only (production sets its own, >= 32 characters).
+  EXPORT_LINK_SECRET: 'local-development-export-link-secret-000',
 };
 
 const HELP = `Usage: node scripts/start-all.js [options]

@@ -1,8 +1,10 @@
+import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Queue, Worker, type Job } from 'bullmq';
 import {
   BenchModule,
   benchPayload,
+  DelayedHandler,
   NoopHandler,
   PriorityHandlers,
   type BenchPayload,
@@ -11,6 +13,7 @@ import {
 import {
   CountingSink,
   CriticalSink,
+  epochMs,
   LatencySink,
   Meter,
   percentiles,
@@ -18,6 +21,7 @@ import {
   waitUntil,
   within,
 } from '../lib/measure';
+import { readyThenWaitForGo } from '../lib/ipc';
 import { runLatencyProducer, runTicker } from '../lib/producer';
 import {
   BullConcurrency,
@@ -42,6 +46,10 @@ export async function run(spec: RunSpec): Promise<RunResult> {
       return latency(spec);
     case 'priority':
       return priority(spec);
+    case 'delayed':
+      return delayed(spec);
+    default:
+      throw new Error(`BullMQ does not take part in ${spec.workload}`);
   }
 }
 
@@ -98,7 +106,7 @@ async function enqueue(spec: RunSpec): Promise<RunResult> {
   }
 }
 
-async function nestContext(module: ReturnType<typeof BenchModule.noop>) {
+async function nestContext(module: DynamicModule) {
   return NestFactory.createApplicationContext(module, { logger: false, abortOnError: false });
 }
 
@@ -191,6 +199,40 @@ async function priority(spec: RunSpec): Promise<RunResult> {
   } finally {
     await worker.close();
     await queue.close();
+    await app.close();
+  }
+}
+
+/**
+ * A Worker up before the orchestrator adds the jobs with `delay` (each due at its `at`); BullMQ's worker
+ * promotes delayed jobs itself, so no other process is involved.
+ */
+async function delayed(spec: RunSpec): Promise<RunResult> {
+  const { due, windowMs, leadMs } = spec.settings.delayed;
+  const meter = new Meter(spec.brokerPids);
+  const sink = new CountingSink(due, meter);
+  const lateness: number[] = [];
+  const seen = new Set<number>();
+  let duplicates = 0;
+  const app = await nestContext(
+    BenchModule.delayed({
+      delayed: (job) => {
+        lateness.push(epochMs() - job.at!);
+        if (seen.has(job.n)) duplicates++;
+        else seen.add(job.n);
+        sink.hit();
+      },
+    }),
+  );
+  const handler = app.get(DelayedHandler);
+  global.gc?.();
+  const worker = await startWorker(spec, async (job) => handler.delayed(job.data));
+  try {
+    await readyThenWaitForGo();
+    await within(sink.done, leadMs + windowMs + 300_000, () => `${sink.count}/${due} due jobs started`);
+    return meter.result(due, { lateness: percentiles(lateness), duplicates });
+  } finally {
+    await worker.close();
     await app.close();
   }
 }

@@ -1,19 +1,29 @@
 import { connect } from 'nats';
-import { JetStreamPublisher, ServiceConfigSchema, startService, type RunningService } from '@lib/jetstream';
+import {
+  JetStreamPublisher,
+  OutboxRelayService,
+  ServiceConfigSchema,
+  startService,
+  type RunningService,
+} from '@lib/jetstream';
 import type { ContractMap } from '@lib/contracts';
-import type { DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import {
   BenchModule,
   benchPayload,
   CriticalSubject,
+  DelayedContracts,
   NoopContracts,
   NoopSubject,
   PriorityContracts,
+  SlowContracts,
   type BenchSink,
 } from '../lib/bench-app';
+import { parentSays, readyThenWaitForGo } from '../lib/ipc';
 import {
   CountingSink,
   CriticalSink,
+  epochMs,
   LatencySink,
   Meter,
   percentiles,
@@ -35,6 +45,10 @@ export async function run(spec: RunSpec): Promise<RunResult> {
       return latency(spec);
     case 'priority':
       return priority(spec);
+    case 'delayed':
+      return delayed(spec);
+    case 'replicas':
+      return replica(spec);
   }
 }
 
@@ -152,6 +166,77 @@ async function priority(spec: RunSpec): Promise<RunResult> {
     );
     const result = meter.result(lowTotal, { critical: percentiles(criticals.waits) }, lowTotal - 1);
     return { ...result, lowRate: result.rate };
+  } finally {
+    await service.stop();
+  }
+}
+
+/**
+ * The relay exactly as the scheduler runs it (`OutboxRelayService`, default settings, woken by NOTIFY) and
+ * the worker in one service: the orchestrator fills the outbox once both are up, and every due job's start
+ * is compared with its `deliver_at`.
+ */
+async function delayed(spec: RunSpec): Promise<RunResult> {
+  const { due } = spec.settings.delayed;
+  const meter = new Meter(spec.brokerPids);
+  const sink = new CountingSink(due, meter);
+  const lateness: number[] = [];
+  const seen = new Set<number>();
+  let duplicates = 0;
+  const handlers = BenchModule.delayed({
+    delayed: (job) => {
+      lateness.push(epochMs() - job.at!);
+      if (seen.has(job.n)) duplicates++;
+      else seen.add(job.n);
+      sink.hit();
+    },
+  });
+  @Module({ imports: [handlers], providers: [OutboxRelayService] })
+  class RelayAndWorkerModule {}
+  global.gc?.();
+  const service = await start(spec, { module: RelayAndWorkerModule }, DelayedContracts);
+  try {
+    await readyThenWaitForGo();
+    const { windowMs, leadMs } = spec.settings.delayed;
+    await within(sink.done, leadMs + windowMs + 300_000, () => `${sink.count}/${due} due jobs started`);
+    return meter.result(due, { lateness: percentiles(lateness), duplicates });
+  } finally {
+    await service.stop();
+  }
+}
+
+/**
+ * One of N worker processes of the same app (so one durable consumer): handles jobs that wait 50 ms and
+ * records which ones it saw, until the orchestrator says the stream is empty.
+ */
+async function replica(spec: RunSpec): Promise<RunResult> {
+  const { jobMs } = spec.settings.replicas;
+  const meter = new Meter(spec.brokerPids);
+  const handled: number[] = [];
+  let firstAtMs: number | undefined;
+  let lastAtMs: number | undefined;
+  let redelivered = 0;
+  const sink: BenchSink = {
+    slow: async (job, attempt) => {
+      const now = epochMs();
+      if (firstAtMs === undefined) {
+        firstAtMs = now;
+        meter.begin();
+      }
+      lastAtMs = now;
+      handled.push(job.n);
+      if (attempt > 1) redelivered++;
+      await sleep(jobMs);
+    },
+  };
+  global.gc?.();
+  const service = await start(spec, BenchModule.slow(sink), SlowContracts);
+  try {
+    await readyThenWaitForGo();
+    await parentSays('stop');
+    meter.end();
+    const result = meter.result(handled.length);
+    return { ...result, handled, firstAtMs, lastAtMs, redelivered };
   } finally {
     await service.stop();
   }

@@ -2,14 +2,19 @@ import { Inject, Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { z } from 'zod';
 import { contractMap, defineJob } from '@lib/contracts';
+import type { JobContext } from '@lib/jetstream';
 import { JobBytes } from './settings';
 
-// Deliberately not importing @lib/jetstream: the BullMQ child uses these handlers too and should not pay for
-// (or be measured with) NATS, TypeORM and the rest of our runtime.
+// Deliberately not importing @lib/jetstream (only its types, erased at compile time): the BullMQ child uses
+// these handlers too and should not pay for (or be measured with) NATS, TypeORM and the rest of our runtime.
 
 export const NoopSubject = 'jobs.bench.noop';
 export const CriticalSubject = 'jobs.bench.critical';
 export const LowSubject = 'jobs.bench.low';
+/** Delayed workload: `at` is the job's due time (epoch ms). */
+export const DelayedSubject = 'jobs.bench.delayed';
+/** Replicas workload: a job that waits `BENCH_REPLICA_JOB_MS` (50 ms), standing in for I/O. */
+export const SlowSubject = 'jobs.bench.slow';
 
 export const BenchPayloadSchema = z.object({
   n: z.number().int().nonnegative(),
@@ -46,6 +51,24 @@ export const PriorityContracts = contractMap(
   }),
 );
 
+export const DelayedContracts = contractMap(
+  defineJob({
+    subject: DelayedSubject,
+    schema: BenchPayloadSchema,
+    description: 'benchmark delayed job',
+    options,
+  }),
+);
+
+export const SlowContracts = contractMap(
+  defineJob({
+    subject: SlowSubject,
+    schema: BenchPayloadSchema,
+    description: 'benchmark job that waits 50 ms',
+    options,
+  }),
+);
+
 /** A job whose JSON body is exactly `JobBytes` long. */
 export function benchPayload(n: number, at?: number): BenchPayload {
   const payload: BenchPayload = at === undefined ? { n, pad: '' } : { n, at, pad: '' };
@@ -58,6 +81,9 @@ export interface BenchSink {
   noop?(job: BenchPayload): void;
   critical?(job: BenchPayload): void;
   low?(job: BenchPayload): Promise<void> | void;
+  delayed?(job: BenchPayload): void;
+  /** `attempt` > 1 means a redelivery. */
+  slow?(job: BenchPayload, attempt: number): Promise<void>;
 }
 
 export const BENCH_SINK = Symbol('BENCH_SINK');
@@ -87,6 +113,26 @@ export class PriorityHandlers {
   }
 }
 
+@Injectable()
+export class DelayedHandler {
+  constructor(@Inject(BENCH_SINK) private readonly sink: BenchSink) {}
+
+  @EventPattern(DelayedSubject)
+  delayed(job: BenchPayload): void {
+    this.sink.delayed!(job);
+  }
+}
+
+@Injectable()
+export class SlowHandler {
+  constructor(@Inject(BENCH_SINK) private readonly sink: BenchSink) {}
+
+  @EventPattern(SlowSubject)
+  slow(job: BenchPayload, ctx: JobContext): Promise<void> {
+    return this.sink.slow!(job, ctx.attempt);
+  }
+}
+
 @Module({})
 export class BenchModule {
   static noop(sink: BenchSink): DynamicModule {
@@ -102,6 +148,22 @@ export class BenchModule {
       module: BenchModule,
       providers: [PriorityHandlers, { provide: BENCH_SINK, useValue: sink }],
       exports: [PriorityHandlers],
+    };
+  }
+
+  static delayed(sink: BenchSink): DynamicModule {
+    return {
+      module: BenchModule,
+      providers: [DelayedHandler, { provide: BENCH_SINK, useValue: sink }],
+      exports: [DelayedHandler],
+    };
+  }
+
+  static slow(sink: BenchSink): DynamicModule {
+    return {
+      module: BenchModule,
+      providers: [SlowHandler, { provide: BENCH_SINK, useValue: sink }],
+      exports: [SlowHandler],
     };
   }
 }

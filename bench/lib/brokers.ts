@@ -88,6 +88,22 @@ export async function preloadNats(
   }
 }
 
+/**
+ * Publishes `count` jobs with awaited PubAcks, `EnqueueWindow` at a time, while workers already consume them
+ * (so the stored count cannot tell what arrived, unlike `preloadNats`); each is sent exactly once.
+ */
+export async function publishJobs(nc: NatsConnection, subject: string, count: number): Promise<void> {
+  const js = nc.jetstream();
+  for (let start = 0; start < count; start += EnqueueWindow) {
+    const chunk: Promise<unknown>[] = [];
+    for (let n = start; n < Math.min(count, start + EnqueueWindow); n++) {
+      const { id, headers } = envelopeHeaders({ subject, source: PreloadSource });
+      chunk.push(js.publish(subject, JSON.stringify(benchPayload(n)), { msgID: id, headers }));
+    }
+    await Promise.all(chunk);
+  }
+}
+
 /** Messages still stored in a work-queue stream: acknowledged ones are gone, so 0 means all were acked. */
 export async function waitForEmptyStream(
   jsm: JetStreamManager,

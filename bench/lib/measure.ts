@@ -184,3 +184,8 @@ export class CriticalSink {
     if (n >= this.warmupJobs) this.waits.push(performance.now() - sentAt);
   }
 }
+
+/** Wall-clock time with sub-millisecond resolution, comparable across processes (unlike `performance.now()`). */
+export function epochMs(): number {
+  return performance.timeOrigin + performance.now();
+}

@@ -48,6 +48,10 @@ export function workloadTitle(workload: WorkloadName, s: BenchSettings): string 
       return `enqueue→start latency at ${s.latency.ratePerSec} jobs/s for ${s.latency.durationMs / 1000} s (first ${s.latency.warmupMs / 1000} s not counted)`;
     case 'priority':
       return `critical job every ${s.priority.criticalEveryMs} ms while ${jobs} low jobs (${s.priority.lowJobMs} ms each) are queued (first ${s.priority.warmupMs / 1000} s not counted)`;
+    case 'delayed':
+      return `${n0(s.delayed.due)} delayed jobs falling due over ${s.delayed.windowMs / 1000} s while ${n0(s.delayed.stored + s.delayed.due)} are stored (${n0(s.delayed.stored)} due 1 h–14 days later; relay batch ${s.delayed.relayBatchSize})`;
+    case 'replicas':
+      return `${n0(s.replicas.jobs)} jobs of ${s.replicas.jobMs} ms on 1, 2 and 4 worker processes sharing one durable consumer`;
   }
 }
 
@@ -140,6 +144,75 @@ export function workloadTable(
           n0(med(ok(c), (r) => (r.clientCpuMs / r.elapsedMs) * 100)),
           n0(med(ok(c), (r) => (r.brokerCpuMs === undefined ? NaN : (r.brokerCpuMs / r.elapsedMs) * 100))),
           ...memory(c),
+        ];
+      }),
+    );
+  } else if (workload === 'delayed') {
+    const seconds = (v: number) => (Number.isFinite(v) ? (v / 1000).toFixed(1) : '–');
+    out = table(
+      [
+        'contender',
+        'lateness p50 ms',
+        'p99 ms',
+        'max ms',
+        'p99 each round',
+        'due jobs started',
+        'load far jobs s',
+        'far jobs/s',
+        'load due jobs s',
+        'margin s',
+        'storage MB',
+        'client CPU %',
+        'peak RSS MB',
+        'peak heap MB',
+      ],
+      contenders.map((c) => [
+        label(workload, c),
+        ms(med(ok(c), (r) => r.lateness?.p50)),
+        ms(med(ok(c), (r) => r.lateness?.p99)),
+        ms(med(ok(c), (r) => r.lateness?.max)),
+        rounds(c, (r) => r.lateness?.p99 ?? NaN, ms),
+        n0(med(ok(c), (r) => r.lateness?.count)),
+        seconds(med(ok(c), (r) => r.load?.storedMs)),
+        n0(med(ok(c), (r) => (r.load ? r.load.storedJobs / (r.load.storedMs / 1000) : NaN))),
+        seconds(med(ok(c), (r) => r.load?.dueMs)),
+        seconds(med(ok(c), (r) => r.load?.marginMs)),
+        n0(med(ok(c), (r) => r.load?.storageMb)),
+        n0(med(ok(c), (r) => (r.clientCpuMs / r.elapsedMs) * 100)),
+        ...memory(c),
+      ]),
+    );
+  } else if (workload === 'replicas') {
+    const baseRate = med(ok(base), (r) => r.rate);
+    out = table(
+      [
+        'worker processes',
+        'jobs/s (median)',
+        `vs ${base}`,
+        'each round',
+        'jobs per process (last round)',
+        'duplicates (all rounds)',
+        'missing (all rounds)',
+        'redelivered (all rounds)',
+        'peak RSS MB per process',
+      ],
+      contenders.map((c) => {
+        const rate = med(ok(c), (r) => r.rate);
+        const last = ok(c).at(-1)?.replicas;
+        const total = (pick: (o: NonNullable<RunResult['replicas']>) => number) =>
+          ok(c).length === 0
+            ? '–'
+            : n0(ok(c).reduce((sum, r) => sum + (r.replicas ? pick(r.replicas) : 0), 0));
+        return [
+          label(workload, c),
+          n0(rate),
+          ratio(rate, baseRate),
+          rounds(c, (r) => r.rate, n0),
+          last ? last.perProcess.map(n0).join(' / ') : '–',
+          total((o) => o.duplicates),
+          total((o) => o.missing),
+          total((o) => o.redelivered),
+          last ? last.peakRssMb.map(n0).join(' / ') : '–',
         ];
       }),
     );

@@ -3,10 +3,11 @@
  * seconds. No heavy imports here: the children of every contender load this file.
  */
 
-export const Workloads = ['enqueue', 'process', 'latency', 'priority'] as const;
+export const Workloads = ['enqueue', 'process', 'latency', 'priority', 'delayed', 'replicas'] as const;
 export type WorkloadName = (typeof Workloads)[number];
 
-export const Contenders = ['raw', 'ours', 'bullmq', 'bullmq-bulk'] as const;
+/** `ours-xN`: N worker processes of our runtime on one durable consumer (replicas workload). */
+export const Contenders = ['raw', 'ours', 'bullmq', 'bullmq-bulk', 'ours-x1', 'ours-x2', 'ours-x4'] as const;
 export type ContenderName = (typeof Contenders)[number];
 
 /** Contenders per workload; the first one is the baseline of the "vs" column. */
@@ -15,7 +16,15 @@ export const ContendersOf: Record<WorkloadName, readonly ContenderName[]> = {
   process: ['raw', 'ours', 'bullmq'],
   latency: ['raw', 'ours', 'bullmq'],
   priority: ['ours', 'bullmq'],
+  delayed: ['ours', 'bullmq'],
+  replicas: ['ours-x1', 'ours-x2', 'ours-x4'],
 };
+
+/** Worker processes a contender runs at once (the replicas workload); 1 for everything else. */
+export function replicasOf(contender: ContenderName): number {
+  const match = /^ours-x(\d+)$/.exec(contender);
+  return match ? Number(match[1]) : 1;
+}
 
 export const ContenderLabels: Record<WorkloadName, Partial<Record<ContenderName, string>>> = {
   enqueue: {
@@ -38,6 +47,15 @@ export const ContenderLabels: Record<WorkloadName, Partial<Record<ContenderName,
     ours: 'ours: critical + low consumers, 50 slots',
     bullmq: 'BullMQ priorities 1 / 10, concurrency 50',
   },
+  delayed: {
+    ours: 'ours: outbox rows (`deliver_at`) → `OutboxRelay` → `startService` handler',
+    bullmq: 'BullMQ `addBulk` with `delay` → `Worker` (concurrency 50)',
+  },
+  replicas: {
+    'ours-x1': 'ours, 1 process × 50 slots',
+    'ours-x2': 'ours, 2 processes × 50 slots',
+    'ours-x4': 'ours, 4 processes × 50 slots',
+  },
 };
 
 export const JobBytes = 128;
@@ -55,6 +73,21 @@ export interface BenchSettings {
   latency: { ratePerSec: number; durationMs: number; warmupMs: number };
   /** `warmupMs`: critical jobs sent in the first moments (JIT, first publish) are sent but not counted. */
   priority: { criticalEveryMs: number; lowJobMs: number; minCriticals: number; warmupMs: number };
+  /**
+   * `due` jobs fall due evenly over `windowMs`, starting `leadMs` after their loading began, while `stored`
+   * more wait for much later (1 hour to 14 days); loading the stored ones comes first.
+   */
+  delayed: {
+    due: number;
+    stored: number;
+    windowMs: number;
+    leadMs: number;
+    relayBatchSize: number;
+    /** One round unless BENCH_ROUNDS is set: a round stores a million jobs per contender (minutes). */
+    rounds: number;
+  };
+  /** Jobs that each sleep `jobMs`, shared by 1, 2 and 4 worker processes. */
+  replicas: { jobs: number; jobMs: number };
 }
 
 export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettings {
@@ -76,8 +109,28 @@ export function benchSettings(env: NodeJS.ProcessEnv = process.env): BenchSettin
       minCriticals: 5,
       warmupMs: Math.round(1000 * Math.min(1, scale)),
     },
+    delayed: {
+      due: Math.max(50, Math.round(100_000 * scale)),
+      stored: Math.max(50, Math.round(900_000 * scale)),
+      windowMs: Math.max(1000, Math.round(60_000 * scale)),
+      // Loading 100k rows takes a few seconds; the first job falls due only after that.
+      leadMs: positive(
+        env.BENCH_DELAYED_LEAD_MS,
+        Math.max(2000, Math.round(15_000 * Math.min(1, scale))),
+        'BENCH_DELAYED_LEAD_MS',
+      ),
+      relayBatchSize: DefaultRelayBatchSize,
+      rounds: env.BENCH_ROUNDS ? rounds : 1,
+    },
+    replicas: {
+      jobs: Math.max(100, Math.round(30_000 * scale)),
+      jobMs: positive(env.BENCH_REPLICA_JOB_MS, 50, 'BENCH_REPLICA_JOB_MS'),
+    },
   };
 }
+
+/** `DefaultOutboxRelaySettings.batchSize` of libs/jetstream; run.ts sets the real one (this file stays import-free). */
+export const DefaultRelayBatchSize = 500;
 
 function positive(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
@@ -104,6 +157,8 @@ export interface RunSpec {
   raw: { stream: string; subject: string; durable: string };
   /** Processes whose CPU time is the broker's (nats-server or redis-server). */
   brokerPids: number[];
+  /** Replicas workload: which of the `replicasOf(contender)` worker processes this one is (0-based). */
+  replica?: number;
 }
 
 export interface RunResult {
@@ -121,6 +176,43 @@ export interface RunResult {
   peakRssMb: number;
   peakHeapMb: number;
   notes: string[];
+  /** Delayed workload: how late each due job started (start − due), and what loading the jobs cost. */
+  lateness?: Percentiles;
+  load?: DelayedLoad;
+  /** Replicas workload: what every process handled, merged by the orchestrator. */
+  replicas?: ReplicaOutcome;
+  /** Replicas workload, per process: the job numbers it handled, and when (epoch ms) its first and last began. */
+  handled?: number[];
+  firstAtMs?: number;
+  lastAtMs?: number;
+  /** Deliveries the handler saw with attempt > 1 (redeliveries). */
+  redelivered?: number;
+  /** Jobs the handler saw more than once in this process. */
+  duplicates?: number;
+}
+
+export interface DelayedLoad {
+  storedJobs: number;
+  dueJobs: number;
+  /** Wall time to store the `stored` far jobs and then the `due` ones. */
+  storedMs: number;
+  dueMs: number;
+  /** How long before the first due time the last job was stored (negative: loading overran the lead). */
+  marginMs: number;
+  /** Space the jobs took: outbox table + indexes, or Redis `used_memory` growth. */
+  storageMb?: number;
+  /** Far jobs still waiting at the end (must equal `stored`). */
+  leftStored?: number;
+}
+
+export interface ReplicaOutcome {
+  processes: number;
+  /** Jobs each process handled. */
+  perProcess: number[];
+  duplicates: number;
+  missing: number;
+  redelivered: number;
+  peakRssMb: number[];
 }
 
 export interface Percentiles {

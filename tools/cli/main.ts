@@ -13,6 +13,7 @@ import { registerCronCommands } from './commands/cron-commands';
 import { registerDeadLetterCommands } from './commands/dead-letter-commands';
 import { registerJobCommands } from './commands/job-commands';
 import { registerPublishCommand } from './commands/publish-command';
+import { registerRateLimitCommands } from './commands/rate-limit-commands';
 import { registerStreamCommands } from './commands/stream-commands';
 
 export function buildProgram(): Command {
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerJobCommands(program);
   registerContractsCommand(program);
   registerCronCommands(program);
+  registerRateLimitCommands(program);
   return program;
 }
 

@@ -134,6 +134,14 @@ function deployment(app: string, shape: AppShape): Manifest {
               env: [
                 { name: 'APP', value: app },
                 { name: 'HTTP_PORT', value: String(port) },
+                // Each app connects as its own least-privilege NATS user (deploy/nats/auth.conf).
+                { name: 'NATS_USER', value: app },
+                {
+                  name: 'NATS_PASSWORD',
+                  valueFrom: {
+                    secretKeyRef: { name: SecretName, key: `NATS_${app.toUpperCase()}_PASSWORD` },
+                  },
+                },
                 ...Object.entries(shape.extraEnv ?? {}).map(([name, value]) => ({ name, value })),
                 ...['DATABASE_URL', ...(shape.secretEnv ?? [])].map((name) => ({
                   name,

@@ -24,6 +24,24 @@ export interface UniquenessOptions<P> {
   onConflict: 'reject' | 'drop';
 }
 
+/**
+ * A sliding-window budget shared by every replica of every app: at most `limit` jobs of one key start in any
+ * `per` ms. A job over the budget is not failed: it waits (attempt not spent) until a start frees up.
+ */
+export interface RateLimitOptions<P> {
+  /** Which jobs share a budget, e.g. the chatbot id; return a constant for one budget for the whole subject. */
+  key(payload: P): string;
+  limit: number;
+  /** Length of the sliding window, in ms. */
+  per: number;
+}
+
+/** At most `limit` jobs of one key run at once across the cluster; a slot is leased, so a dead worker frees it. */
+export interface ConcurrencyPerKeyOptions<P> {
+  key(payload: P): string;
+  limit: number;
+}
+
 export interface ProcessingOptions<P = unknown> {
   priority: Priority;
   /** Deliveries in all, the first one included. */
@@ -34,6 +52,10 @@ export interface ProcessingOptions<P = unknown> {
   /** Cluster-wide cap on jobs of this subject in flight at once (the consumer's `max_ack_pending`). */
   concurrency?: number;
   unique?: UniquenessOptions<P>;
+  rateLimit?: RateLimitOptions<P>;
+  concurrencyPerKey?: ConcurrencyPerKeyOptions<P>;
+  /** `false` keeps this subject out of `job_statuses` (high-volume jobs nobody looks up); default true. */
+  trackStatus?: boolean;
 }
 
 interface ContractCommon<S extends z.ZodType> {
@@ -121,7 +143,21 @@ function validatedOptions<P>(
   if (merged.concurrency !== undefined && (!Number.isInteger(merged.concurrency) || merged.concurrency < 1)) {
     throw new Error(`${subject}: concurrency must be a positive integer`);
   }
+  const { rateLimit, concurrencyPerKey } = merged;
+  if (rateLimit) assertRateLimit(subject, rateLimit.limit, rateLimit.per);
+  if (concurrencyPerKey && (!Number.isInteger(concurrencyPerKey.limit) || concurrencyPerKey.limit < 1)) {
+    throw new Error(`${subject}: concurrencyPerKey.limit must be a positive integer`);
+  }
   return merged;
+}
+
+/** Shared with the runtime's per-app overrides, so both refuse the same nonsense. */
+export function assertRateLimit(subject: string, limit: number, per: number): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+    throw new Error(`${subject}: rateLimit.limit must be an integer from 1 to 10000`);
+  // Windows live in a KV bucket whose entries expire after a day.
+  if (!Number.isInteger(per) || per < 1 || per > 24 * 3600_000)
+    throw new Error(`${subject}: rateLimit.per must be an integer number of ms, at most a day`);
 }
 
 /** Builds the subject -> contract map, refusing a subject declared twice. */

@@ -7,16 +7,16 @@ import { Id, IsoTimestamp } from './ids';
  * non-personal fields only, so erasing a user never has to rewrite a stream.
  */
 
-export const PollCreated = defineEvent({
-  subject: 'events.poll.created',
-  description: 'A poll was started in a group or discussion.',
-  schema: z.object({ pollId: Id, groupId: Id.nullable(), discussionId: Id.nullable(), actorId: Id }),
-});
-
 export const PollClosed = defineEvent({
   subject: 'events.poll.closed',
   description: 'A poll closed, because its closing time passed or someone closed it.',
-  schema: z.object({ pollId: Id, reason: z.enum(['expired', 'manual']), closedAt: IsoTimestamp }),
+  schema: z.object({
+    pollId: Id,
+    reason: z.enum(['expired', 'manual']),
+    closedAt: IsoTimestamp,
+    /** The activity row (poll_expired / poll_closed_by_user); without it the notifier finds the latest one of the poll. */
+    eventId: Id.optional(),
+  }),
 });
 
 export const PollClosingSoon = defineEvent({
@@ -26,6 +26,8 @@ export const PollClosingSoon = defineEvent({
     pollId: Id,
     closingAt: IsoTimestamp,
     recipients: z.object({ email: z.array(Id), inApp: z.array(Id) }),
+    /** The poll_closing_soon activity row; without it the notifier finds the latest one of the poll. */
+    eventId: Id.optional(),
   }),
 });
 
@@ -81,6 +83,12 @@ const Activity = {
   /** Chatbots named explicitly by the author, in addition to those subscribed to the event's kind. */
   recipientChatbotIds: z.array(Id).max(100).optional(),
 };
+
+export const PollCreated = defineEvent({
+  subject: 'events.poll.created',
+  description: 'A poll was started in a group or discussion (activity kind poll_created).',
+  schema: z.object({ ...Activity, pollId: Id, groupId: Id.nullable(), discussionId: Id.nullable() }),
+});
 
 export const DiscussionCreated = defineEvent({
   subject: 'events.discussion.created',

@@ -2,6 +2,7 @@ import type { JetStreamClient, JetStreamManager, MsgHdrs, NatsConnection, Subscr
 import { headers as natsHeaders } from 'nats';
 import { DeadLetterHeaders, FirstFailureHeader, MsgIdHeader, type DeadLetterReason } from '@lib/contracts';
 import { FirstFailures } from './first-failures';
+import { scrubSecrets } from './log-scrubbing';
 import type { Logger } from 'pino';
 import { deadLetterSubject, Streams } from './names';
 
@@ -60,8 +61,10 @@ export class DeadLetters {
 
 /** NATS headers are single-line: keep newlines readable as `\n` and bound the size. */
 export function headerSafe(text: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what must go
-  const single = text.replace(/\r?\n/g, '\\n').replace(/[\u0000-\u001f]/g, ' ');
+  const single = scrubSecrets(text)
+    .replace(/\r?\n/g, '\\n')
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what must go
+    .replace(/[\u0000-\u001f]/g, ' ');
   return single.length > MaxHeaderValueLength ? `${single.slice(0, MaxHeaderValueLength)}…` : single;
 }
 

@@ -1,10 +1,21 @@
 import type { JsMsg } from 'nats';
 import { AttemptsSpentHeader, CloudEventHeaders, TraceParentHeader } from '@lib/contracts';
 
+/** @internal */
+export interface LimitedJob {
+  /** Deliveries this message spent waiting for its budget: they are not attempts. */
+  deferredDeliveries: number;
+  pause(ms: number, reason?: string): Promise<Date>;
+  /** This attempt paused its key: a RetryLaterError it throws then waits like a throttled job. */
+  paused: boolean;
+}
+
 /** What a handler knows about the delivery it is running; everything costly is computed on first use. */
 export class JobContext {
   private abortController?: AbortController;
   private knownAttempt = 0;
+  /** @internal Set by the runtime for jobs of subjects with `rateLimit` or `concurrencyPerKey` only. */
+  limited?: LimitedJob;
 
   constructor(
     private readonly msg: JsMsg,
@@ -19,7 +30,8 @@ export class JobContext {
    * use: it needs the reply subject parsed and the headers decoded, a fifth of the cost of a no-op job.
    */
   get attempt(): number {
-    if (this.knownAttempt === 0) this.knownAttempt = deliveryAttempt(this.msg);
+    if (this.knownAttempt === 0)
+      this.knownAttempt = deliveryAttempt(this.msg) - (this.limited?.deferredDeliveries ?? 0);
     return this.knownAttempt;
   }
 
@@ -59,6 +71,19 @@ export class JobContext {
   /** Tells the server the job is still running, so it is not handed to another worker. */
   working(): void {
     this.msg.working();
+  }
+
+  /**
+   * Pauses this job's rate-limit key (its `concurrencyPerKey` key when it has no `rateLimit`) for every worker
+   * of every replica, e.g. on HTTP 429 with Retry-After. Jobs of the key wait, unspent, until the pause ends; a
+   * `RetryLaterError` thrown after it makes this job wait the same way instead of spending an attempt.
+   */
+  async pauseKey(ms: number, reason?: string): Promise<Date> {
+    if (!this.limited)
+      throw new Error(`${this.subject} has no rateLimit or concurrencyPerKey: no key to pause`);
+    const until = await this.limited.pause(ms, reason);
+    this.limited.paused = true;
+    return until;
   }
 
   /** @internal used by the runtime to abort the attempt. */

@@ -11,7 +11,6 @@ import {
   type StreamConfig,
 } from 'nats';
 import type { Contract } from '@lib/contracts';
-import { redeliverySteps } from './backoff';
 import { durableName, Streams, streamForSubject } from './names';
 
 const DAY_MS = 24 * 3600_000;
@@ -94,7 +93,6 @@ export interface ConsumerSettings {
 export function consumerConfig(app: string, contract: Contract, settings: ConsumerSettings): ConsumerConfig {
   const stream = streamForSubject(contract.subject);
   const { maxAttempts, concurrency } = contract.options;
-  const steps = redeliverySteps(settings.ackWaitMs, maxAttempts);
   return {
     durable_name: durableName(app, contract.subject),
     description: `${app} handles ${contract.subject}`,
@@ -102,9 +100,12 @@ export function consumerConfig(app: string, contract: Contract, settings: Consum
     ack_policy: AckPolicy.Explicit,
     // A job queued before its worker ever ran must still run; an event consumer added later starts at new events.
     deliver_policy: stream === Streams.jobs.name ? DeliverPolicy.All : DeliverPolicy.New,
+    // No `backoff` list: nats-server 2.9 lets a delayed nak on the second and later deliveries wait the
+    // difference between two backoff steps on top of its delay (nak(100 ms) came back after 5.1 s with
+    // steps [5 s, 10 s]), and every retry here is such a nak. A worker that died holding a message gets it
+    // redelivered after `ack_wait`; a crash loop ends at `max_deliver` and the advisory moves it to the DLQ.
     ack_wait: nanos(settings.ackWaitMs),
     max_deliver: maxAttempts,
-    ...(steps.length > 0 ? { backoff: steps.map(nanos) } : {}),
     max_ack_pending: concurrency ?? settings.defaultMaxAckPending,
   } as ConsumerConfig;
 }

@@ -2,6 +2,7 @@ import type { JetStreamClient } from 'nats';
 import type { z } from 'zod';
 import { contractFor, validatePayload, type ContractMap } from '@lib/contracts';
 import { envelopeHeaders } from './envelope';
+import type { JobStatusRecorder } from './lifecycle';
 import { UniqueJobLocks } from './unique-job-locks';
 
 export const UniqueLockHeader = 'Job-Unique-Lock';
@@ -32,6 +33,8 @@ export class JetStreamPublisher<C extends ContractMap = ContractMap> {
     private readonly contracts: C,
     private readonly source: string,
     private readonly uniqueLocks?: UniqueJobLocks,
+    /** When given, each new job of a subject that tracks its status is recorded as `enqueued`. */
+    private readonly statuses?: JobStatusRecorder,
   ) {}
 
   async publish<S extends keyof C & string>(
@@ -64,7 +67,11 @@ export class JetStreamPublisher<C extends ContractMap = ContractMap> {
       headers.set(UniqueLockHeader, lockKey);
     }
     try {
+      // Taken before sending: a worker may start the job before our ack arrives.
+      const sentAt = Date.now();
       const ack = await this.js.publish(subject, JSON.stringify(payload), { msgID: id, headers });
+      if (this.statuses && !ack.duplicate && contract.options.trackStatus !== false)
+        this.statuses.record({ id, subject, state: 'enqueued', at: sentAt, enqueuedAt: sentAt });
       return { id, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate, dropped: false };
     } catch (error) {
       if (lockKey) await this.uniqueLocks!.release(lockKey, id).catch(() => undefined);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { contractMap, defineEvent, defineJob } from '@lib/contracts';
-import { redeliverySteps, retryDelayMs } from './backoff';
+import { retryDelayMs } from './backoff';
 import { headerSafe } from './dead-letters';
 import { Fifo } from './fifo';
 import { durableName } from './names';
@@ -26,14 +26,6 @@ describe('retry delays', () => {
     expect(retryDelayMs({ type: 'exponential', initialDelayMs: 100 }, 4)).toBe(800);
     expect(retryDelayMs({ type: 'exponential', initialDelayMs: 100, maxDelayMs: 500 }, 4)).toBe(500);
   });
-
-  it('give the consumer fewer redelivery steps than deliveries, starting at the ack wait', () => {
-    expect(redeliverySteps(10_000, 1)).toEqual([]);
-    expect(redeliverySteps(10_000, 3)).toEqual([10_000, 20_000]);
-    const steps = redeliverySteps(10_000, 25);
-    expect(steps.length).toBeLessThan(25);
-    expect(Math.max(...steps)).toBeLessThanOrEqual(600_000);
-  });
 });
 
 describe('consumer configuration', () => {
@@ -50,7 +42,7 @@ describe('consumer configuration', () => {
     consumers: ['notifier'],
   });
 
-  it('derives the durable, attempts, backoff and concurrency limit from the contract', () => {
+  it('derives the durable, attempts and concurrency limit from the contract, and sets no backoff list', () => {
     const config = consumerConfig('notifier', job, { ackWaitMs: 10_000, defaultMaxAckPending: 20_000 });
     expect(config).toMatchObject({
       durable_name: 'notifier__jobs_notifier_deliver-email',
@@ -60,7 +52,8 @@ describe('consumer configuration', () => {
       max_deliver: 5,
       max_ack_pending: 7,
     });
-    expect(config.backoff).toHaveLength(4);
+    expect(config.backoff).toBeUndefined();
+    expect(config.ack_wait).toBe(10_000 * 1_000_000);
   });
 
   it('starts a new event consumer at new events', () => {

@@ -1,3 +1,4 @@
+import { JobStatusRecorder } from './lifecycle';
 import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { ApplicationConfig } from '@nestjs/core/application-config';
@@ -20,9 +21,11 @@ import { WorkerMetrics } from './metrics';
 import { PinoNestLogger } from './nest-logger';
 import { DefaultStreamSettings, ensureStreams } from './provisioning';
 import { JetStreamPublisher } from './publisher';
-import { ConfigError, loadServiceConfig, type ServiceConfig } from './service-config';
+import { ScrubbingLoggerOptions } from './log-scrubbing';
+import { ConfigError, loadServiceConfig, natsConnectionSettings, type ServiceConfig } from './service-config';
 import type { z } from 'zod';
 import { UniqueJobLocks } from './unique-job-locks';
+import { rateLimitSettingsFrom, type RateLimitOverrides } from './rate-limit';
 import { KvBuckets } from './names';
 import { DefaultRuntimeSettings, WorkerRuntime, type DelayedRetryScheduler } from './worker-runtime';
 import { WorkerCoreModule } from './worker-core.module';
@@ -35,6 +38,8 @@ export interface ServiceDefinition<S extends z.ZodType<ServiceConfig>> {
   contracts?: ContractMap;
   env?: NodeJS.ProcessEnv;
   delayedRetries?: DelayedRetryScheduler;
+  /** Rate limits known only from this app's config, by subject (e.g. deliver-email at `SMTP_RATE` per second). */
+  rateLimits?: (config: z.infer<S>) => RateLimitOverrides;
 }
 
 export interface RunningService {
@@ -55,9 +60,14 @@ export async function startService<S extends z.ZodType<ServiceConfig>>(
   const config = loadServiceConfig(definition.name, definition.configSchema, definition.env ?? process.env);
   const contracts = definition.contracts ?? Contracts;
   const version = process.env.APP_VERSION ?? process.env.npm_package_version ?? 'dev';
-  const logger = pino({ level: config.LOG_LEVEL, base: { app: definition.name, pid: process.pid } });
+  const logger = pino({
+    level: config.LOG_LEVEL,
+    base: { app: definition.name, pid: process.pid },
+    ...ScrubbingLoggerOptions,
+  });
   const nc = await connect({
-    servers: config.NATS_URL.split(',').map((url) => url.trim()),
+    // The app's own NATS user when the server has authorization (deploy/nats/auth.conf).
+    ...natsConnectionSettings(config),
     name: `${definition.name}@${process.pid}`,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
@@ -87,6 +97,9 @@ export async function startService<S extends z.ZodType<ServiceConfig>>(
       ttl: 24 * 3600_000,
     }),
   );
+  // Job states for `jobs show <id>` and the dashboard, written in batches off the hot path (docs/job-lifecycle.md).
+  const statuses = config.JOB_STATUSES ? new JobStatusRecorder(database.dataSource, logger) : undefined;
+  statuses?.start();
   const runtime = new WorkerRuntime({
     app: definition.name,
     version,
@@ -96,6 +109,12 @@ export async function startService<S extends z.ZodType<ServiceConfig>>(
     metrics,
     delayedRetries: definition.delayedRetries ?? new OutboxRetryScheduler(database.dataSource),
     uniqueLocks,
+    statuses,
+    rateLimits: rateLimitSettingsFrom(
+      definition.name,
+      definition.env ?? process.env,
+      definition.rateLimits?.(config),
+    ),
     settings: {
       ...DefaultRuntimeSettings,
       slots: config.WORKER_SLOTS,
@@ -106,7 +125,7 @@ export async function startService<S extends z.ZodType<ServiceConfig>>(
     },
   });
   const source = `urn:loomio-workers:${definition.name}`;
-  const publisher = new JetStreamPublisher(js, contracts, source, uniqueLocks);
+  const publisher = new JetStreamPublisher(js, contracts, source, uniqueLocks, statuses);
   const outbox = new Outbox(contracts, source);
   const data = {
     database,
@@ -136,6 +155,7 @@ export async function startService<S extends z.ZodType<ServiceConfig>>(
     if (stopped) return;
     stopped = true;
     await runtime.drain();
+    await statuses?.stop();
     await app.close();
     await database.close();
     await nc.drain().catch(() => undefined);

@@ -5,6 +5,7 @@ import type { JetStreamClient, JetStreamManager, JsMsg, KV, NatsConnection } fro
 import type { Logger } from 'pino';
 import {
   AttemptsSpentHeader,
+  CloudEventHeaders,
   FirstFailureHeader,
   PriorityWeights,
   subjectsHandledBy,
@@ -20,7 +21,16 @@ import { FirstFailures } from './first-failures';
 import { deliveryAttempt, JobContext } from './job-context';
 import type { JobHandler } from './job-handler';
 import type { WorkerMetrics } from './metrics';
+import type { JobStatusRecorder, JobTransition } from './lifecycle';
 import { KvBuckets, streamForSubject } from './names';
+import {
+  DefaultRateLimitSettings,
+  limitsOf,
+  RateLimiter,
+  type RateLimitSettings,
+  type SubjectAdmission,
+  type ThrottleReason,
+} from './rate-limit';
 import { consumerConfig, ensureConsumer, ensureStreams, type StreamSettings } from './provisioning';
 import { UniqueLockHeader } from './publisher';
 import { SubjectConsumer, type PullSettings } from './subject-consumer';
@@ -70,13 +80,32 @@ export interface WorkerRuntimeOptions {
   delayedRetries?: DelayedRetryScheduler;
   /** Needed when a contract of this service has a uniqueness key: its lock is released once the job is done. */
   uniqueLocks?: UniqueJobLocks;
+  /** Per-app overrides and leases of the `rateLimit` / `concurrencyPerKey` options. */
+  rateLimits?: RateLimitSettings;
+  /** Where job state changes go (`job_statuses`), for subjects that do not opt out with `trackStatus: false`. */
+  statuses?: JobStatusRecorder;
+}
+
+/**
+ * Deliveries a limited job may spend waiting for its budget on `nak` before it is parked in the outbox (which
+ * starts its delivery count afresh); its consumer's `max_deliver` is raised by as much, so waiting never makes
+ * the server give up on it.
+ */
+const DeferralAllowance = 50;
+
+/** A subject's consumer, with its limits resolved once at start: jobs of unlimited subjects only test a field. */
+class RuntimeConsumer extends SubjectConsumer {
+  admission?: SubjectAdmission;
+  statuses?: JobStatusRecorder;
 }
 
 interface ActiveJob {
-  consumer: SubjectConsumer;
+  consumer: RuntimeConsumer;
   msg: JsMsg;
   startedAt: number;
   ctx?: JobContext;
+  /** Frees the job's concurrency slot (limited subjects only). */
+  release?: () => void;
 }
 
 class ShutdownAbort extends Error {
@@ -92,7 +121,8 @@ const decoder = new TextDecoder();
 export class WorkerRuntime {
   private readonly js: JetStreamClient;
   private jsm!: JetStreamManager;
-  private consumers: SubjectConsumer[] = [];
+  private consumers: RuntimeConsumer[] = [];
+  private rateLimiter?: RateLimiter;
   private readonly active = new Set<ActiveJob>();
   private buffered = 0;
   private running = 0;
@@ -142,6 +172,16 @@ export class WorkerRuntime {
       await this.js.views.kv(KvBuckets.firstFailures, { ...kvOptions, ttl: 30 * 24 * 3600_000 }),
     );
     this.watcher = new MaxDeliveriesWatcher(nc, this.jsm, this.deadLetters, logger, this.firstFailures);
+    const rateLimits = this.options.rateLimits ?? DefaultRateLimitSettings;
+    if (contractsOfApp.some((contract) => limitsOf(contract, rateLimits))) {
+      this.rateLimiter = await RateLimiter.open(this.js, {
+        replicas: settings.streams.replicas,
+        settings: rateLimits,
+        holderPrefix: this.workerKey,
+        logger,
+        registry: this.options.metrics.registry,
+      });
+    }
     const pullSettings: PullSettings = { ...settings.pull, apiTimeoutMs: 5000 };
     for (const contract of contractsOfApp) {
       const stream = streamForSubject(contract.subject);
@@ -149,19 +189,20 @@ export class WorkerRuntime {
       await ensureConsumer(this.jsm, stream, config);
       this.watcher.watch(stream, config.durable_name!);
       this.options.metrics.register(contract.subject);
-      this.consumers.push(
-        new SubjectConsumer(
-          nc,
-          contract,
-          handlers.get(contract.subject)![0],
-          stream,
-          config.durable_name!,
-          PriorityWeights[contract.options.priority],
-          pullSettings,
-          this.accept,
-          this.onConsumerProblem,
-        ),
+      const consumer = new RuntimeConsumer(
+        nc,
+        contract,
+        handlers.get(contract.subject)![0],
+        stream,
+        config.durable_name!,
+        PriorityWeights[contract.options.priority],
+        pullSettings,
+        this.accept,
+        this.onConsumerProblem,
       );
+      consumer.admission = this.rateLimiter?.admissionFor(contract, consumer.durable);
+      if (contract.options.trackStatus !== false) consumer.statuses = this.options.statuses;
+      this.consumers.push(consumer);
     }
     this.options.metrics.setPendingProbe(() => this.pendingBySubject());
     this.watchConnection();
@@ -211,6 +252,7 @@ export class WorkerRuntime {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     this.watcher?.stop();
+    this.rateLimiter?.stop();
     await this.workersKv?.delete(this.workerKey).catch(() => undefined);
     this.started = false;
   }
@@ -224,7 +266,7 @@ export class WorkerRuntime {
     return this.options.settings.pull.requestExpiresMs + 1000;
   }
 
-  private readonly accept = (consumer: SubjectConsumer, msg: JsMsg): void => {
+  private readonly accept = (consumer: RuntimeConsumer, msg: JsMsg): void => {
     if (this.stopping) {
       msg.nak(this.handBackDelayMs);
       return;
@@ -237,10 +279,10 @@ export class WorkerRuntime {
     }
   };
 
-  private run(consumer: SubjectConsumer, msg: JsMsg): void {
+  private run(consumer: RuntimeConsumer, msg: JsMsg): void {
     this.running++;
     consumer.running++;
-    const job: ActiveJob = { consumer, msg, startedAt: Date.now() };
+    const job: ActiveJob = { consumer, msg, startedAt: Date.now(), release: undefined };
     this.active.add(job);
     let pending: Promise<void> | undefined;
     try {
@@ -264,6 +306,7 @@ export class WorkerRuntime {
   }
 
   private finish(job: ActiveJob): void {
+    if (job.release !== undefined) job.release();
     this.active.delete(job);
     this.running--;
     job.consumer.running--;
@@ -295,9 +338,9 @@ export class WorkerRuntime {
     }
   }
 
-  private pickConsumer(): SubjectConsumer {
+  private pickConsumer(): RuntimeConsumer {
     let total = 0;
-    let only: SubjectConsumer | undefined;
+    let only: RuntimeConsumer | undefined;
     let candidates = 0;
     for (const consumer of this.consumers) {
       if (consumer.buffer.length === 0) continue;
@@ -334,21 +377,102 @@ export class WorkerRuntime {
       const reason = new Error(z.prettifyError(parsed.error));
       return this.deadLetter(job, 'invalid-payload', reason, deliveryAttempt(msg)).then(() => undefined);
     }
-    const ctx = new JobContext(msg, contract.subject, consumer.durable, contract.options.maxAttempts);
+    const admission = consumer.admission;
+    if (admission !== undefined) return this.admitThenInvoke(job, admission, parsed.data);
+    return this.invoke(
+      job,
+      parsed.data,
+      new JobContext(msg, contract.subject, consumer.durable, contract.options.maxAttempts),
+    );
+  }
+
+  private invoke(job: ActiveJob, payload: unknown, ctx: JobContext): Promise<void> | undefined {
+    const contract = job.consumer.contract;
     job.ctx = ctx;
+    if (job.consumer.statuses !== undefined) this.recordStart(job, ctx);
     const started = performance.now();
     let result: unknown;
     try {
-      result = consumer.handler.invoke(parsed.data, ctx);
+      result = job.consumer.handler.invoke(payload, ctx);
     } catch (error) {
       this.options.metrics.observeDuration(contract.subject, performance.now() - started);
-      return this.fail(job, ctx, parsed.data, asError(error));
+      return this.fail(job, ctx, payload, asError(error));
     }
     if (!isPromiseLike(result) && !isObservable(result)) {
       this.succeed(job, ctx, started);
       return undefined;
     }
-    return this.settle(job, ctx, parsed.data, result, started);
+    return this.settle(job, ctx, payload, result, started);
+  }
+
+  /** Jobs of limited subjects start only once their key has a free start and slot, and is not paused. */
+  private async admitThenInvoke(
+    job: ActiveJob,
+    admission: SubjectAdmission,
+    payload: unknown,
+  ): Promise<void> {
+    const { msg, consumer } = job;
+    const { subject, options } = consumer.contract;
+    const ctx = new JobContext(msg, subject, consumer.durable, options.maxAttempts);
+    ctx.limited = {
+      deferredDeliveries: 0,
+      paused: false,
+      pause: (ms, reason) => admission.pause(payload, ms, reason),
+    };
+    let verdict;
+    try {
+      verdict = await admission.admit(payload, msg);
+    } catch (error) {
+      // The contract's key function threw on this payload: a failed attempt like any other.
+      return this.fail(job, ctx, payload, asError(error));
+    }
+    ctx.limited.deferredDeliveries = verdict.deferredBefore;
+    if (!verdict.admitted) return this.defer(job, ctx, verdict.delayMs, verdict.reason);
+    job.release = verdict.release;
+    await this.invoke(job, payload, ctx);
+  }
+
+  /**
+   * Sends a job back to wait for its budget without spending an attempt: a delayed `nak` for short waits (the
+   * delivery is recorded as a deferral and subtracted from the attempt), the outbox for long ones or once the
+   * message has waited through its allowance of deliveries, so waiting jobs never fill `max_ack_pending`.
+   */
+  private async defer(
+    job: ActiveJob,
+    ctx: JobContext,
+    delayMs: number,
+    reason: ThrottleReason,
+  ): Promise<void> {
+    const { msg, consumer } = job;
+    const limiter = this.rateLimiter!;
+    limiter.countThrottled(consumer.subject, reason);
+    const deferred = ctx.limited!.deferredDeliveries;
+    const { delayedRetries } = this.options;
+    const park = delayMs > limiter.settings.maxNakDelayMs || msg.info.deliveryCount >= DeferralAllowance;
+    if (park && delayedRetries) {
+      try {
+        await delayedRetries.schedule({
+          subject: msg.subject,
+          data: msg.data,
+          headers: { ...ctx.headers, [AttemptsSpentHeader]: String(ctx.attempt - 1) },
+          deliverAt: new Date(Date.now() + delayMs),
+        });
+        msg.ack();
+        return;
+      } catch (error) {
+        this.options.logger.error(
+          { err: error, subject: msg.subject },
+          'could not park a throttled job; it waits on nak',
+        );
+      }
+    }
+    await limiter.deferrals.record(consumer.durable, msg.seq, deferred + 1).catch((error: Error) => {
+      this.options.logger.warn(
+        { err: error, subject: msg.subject },
+        'could not record a deferral; it may count as an attempt',
+      );
+    });
+    msg.nak(Math.min(delayMs, limiter.settings.maxNakDelayMs));
   }
 
   private async settle(
@@ -375,10 +499,34 @@ export class WorkerRuntime {
     const { consumer, msg } = job;
     msg.ack();
     const durationMs = performance.now() - started;
+    if (consumer.statuses !== undefined)
+      this.recordState(job, ctx.jobId, { state: 'completed', finishedAt: Date.now(), durationMs });
+    if (ctx.limited !== undefined && ctx.limited.deferredDeliveries > 0) this.forgetDeferrals(job);
     this.options.metrics.count(consumer.subject, 'processed');
     this.options.metrics.observeDuration(consumer.subject, durationMs);
     this.releaseUniqueLock(job, ctx);
     if (this.debugLogs) this.logSuccess(ctx, durationMs);
+  }
+
+  private recordStart(job: ActiveJob, ctx: JobContext): void {
+    this.recordState(job, ctx.jobId, {
+      state: 'processing',
+      attempt: ctx.attempt,
+      startedAt: Date.now(),
+      enqueuedAt: Math.floor(job.msg.info.timestampNanos / 1e6),
+    });
+  }
+
+  private recordState(
+    job: ActiveJob,
+    id: string,
+    change: Omit<JobTransition, 'id' | 'subject' | 'at'>,
+  ): void {
+    job.consumer.statuses!.record({ id, subject: job.consumer.subject, at: Date.now(), ...change });
+  }
+
+  private forgetDeferrals(job: ActiveJob): void {
+    this.rateLimiter?.deferrals.forget(job.consumer.durable, job.msg.seq).catch(() => undefined);
   }
 
   /** Checked once: a per-job log call, even a disabled one, is measurable at 100k jobs/s. */
@@ -406,9 +554,20 @@ export class WorkerRuntime {
       msg.nak();
       return;
     }
+    if (error instanceof RetryLaterError && ctx.limited?.paused) {
+      // The handler paused its key (e.g. HTTP 429): this job waits with the others of the key, unspent.
+      await this.defer(job, ctx, error.delayMs, 'paused');
+      return;
+    }
     if (error instanceof DiscardError) {
       msg.ack();
       metrics.count(subject, 'discarded');
+      if (consumer.statuses !== undefined)
+        this.recordState(job, ctx.jobId, {
+          state: 'cancelled',
+          finishedAt: Date.now(),
+          lastError: error.message,
+        });
       logger.info({ ...log, reason: error.message }, 'job discarded');
       this.releaseUniqueLock(job, ctx);
       return;
@@ -425,6 +584,16 @@ export class WorkerRuntime {
       error instanceof RetryLaterError ? error.delayMs : retryDelayMs(options.backoff, ctx.attempt);
     logger.warn({ ...log, err: error, retryInMs: delayMs }, 'job failed, will retry');
     metrics.count(subject, 'retried');
+    if (consumer.statuses !== undefined) {
+      const now = Date.now();
+      this.recordState(job, ctx.jobId, {
+        state: 'retrying',
+        attempt: ctx.attempt,
+        finishedAt: now,
+        nextAttemptAt: now + delayMs,
+        lastError: error.message,
+      });
+    }
     // A RetryLaterError is a postponement, not a failed attempt: parked in the outbox it keeps its count.
     const attemptsSpent = error instanceof RetryLaterError ? ctx.attempt - 1 : ctx.attempt;
     await this.retryLater(msg, ctx, delayMs, attemptsSpent, firstFailureAt);
@@ -505,6 +674,11 @@ export class WorkerRuntime {
     }
     msg.ack();
     metrics.count(consumer.subject, 'dead');
+    if (consumer.statuses !== undefined) {
+      const id = job.ctx?.jobId ?? msg.headers?.get(CloudEventHeaders.id) ?? `${msg.info.stream}:${msg.seq}`;
+      const state = reason === 'exhausted' ? 'dead' : 'failed';
+      this.recordState(job, id, { state, attempt, finishedAt: Date.now(), lastError: error.message });
+    }
     logger.error(
       { subject: msg.subject, streamSeq: msg.seq, attempt, reason, err: error },
       'job moved to the DLQ',
@@ -514,7 +688,7 @@ export class WorkerRuntime {
   }
 
   private async runExhaustedHook(
-    consumer: SubjectConsumer,
+    consumer: RuntimeConsumer,
     payload: unknown,
     error: Error,
     ctx: JobContext,
@@ -529,11 +703,15 @@ export class WorkerRuntime {
 
   private consumerConfigFor(contract: Contract) {
     const { app, settings } = this.options;
-    return consumerConfig(app, contract, {
+    const consumerSettings = {
       ackWaitMs: settings.ackWaitMs,
       // A subject's window of messages in hand must fit under its max_ack_pending.
       defaultMaxAckPending: Math.max(settings.defaultMaxAckPending, settings.pull.window),
-    });
+    };
+    if (!limitsOf(contract, this.options.rateLimits ?? DefaultRateLimitSettings))
+      return consumerConfig(app, contract, consumerSettings);
+    const options = { ...contract.options, maxAttempts: contract.options.maxAttempts + DeferralAllowance };
+    return consumerConfig(app, { ...contract, options }, consumerSettings);
   }
 
   /** Only jobs of a contract with a uniqueness key carry a lock: others skip reading the header at all. */
@@ -549,7 +727,7 @@ export class WorkerRuntime {
     });
   }
 
-  private readonly onConsumerProblem = (consumer: SubjectConsumer, problem: string): void => {
+  private readonly onConsumerProblem = (consumer: RuntimeConsumer, problem: string): void => {
     this.options.logger.warn(
       { subject: consumer.subject, consumer: consumer.durable, problem },
       'pull problem',
@@ -557,7 +735,7 @@ export class WorkerRuntime {
     if (/consumer deleted|no responders|503/i.test(problem)) this.recreateConsumer(consumer);
   };
 
-  private recreateConsumer(consumer: SubjectConsumer): void {
+  private recreateConsumer(consumer: RuntimeConsumer): void {
     const { logger } = this.options;
     const config = this.consumerConfigFor(consumer.contract);
     ensureConsumer(this.jsm, consumer.stream, config).then(

@@ -3,4 +3,7 @@
  * refuses private, loopback, link-local and metadata addresses after DNS resolution, and fetching with
  * timeouts and size limits.
  */
-export {};
+export * from './address-policy';
+export * from './errors';
+export * from './guarded-request';
+export * from './outbound-config';

@@ -1,3 +1,4 @@
+import { inboundMailDomain } from '../inbound/inbound-config';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
@@ -22,6 +23,7 @@ export class DeliverEmailHandler implements OnModuleDestroy {
     this.delivery = new EmailDelivery(dataSource, new MailRenderer(), this.sender, {
       appUrl: config.APP_URL,
       messageIdDomain: mailDomainOf(config.MAIL_FROM),
+      replyDomain: inboundMailDomain(config),
     });
   }
 

@@ -1,7 +1,8 @@
+import { formatReplyAddress } from '../inbound/inbound-addresses';
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { DeliverEmail, PayloadOf } from '@lib/contracts';
-import { loadMailRecord, type Recipient } from './mail-records';
+import { loadMailRecord, mailKindDefinition, type Recipient } from './mail-records';
 import { MailRenderer } from './mail-renderer';
 import { smtpResponseCode, type MailSender } from './mail-transport';
 
@@ -26,6 +27,8 @@ export interface EmailDeliveryOptions {
   appUrl: string;
   /** The domain of the Message-IDs we mint, taken from MAIL_FROM. */
   messageIdDomain: string;
+  /** The inbound domain of reply addresses (REPLY_HOSTNAME); thread mails carry a Reply-To there. */
+  replyDomain?: string;
 }
 
 interface RecipientRow {
@@ -38,6 +41,7 @@ interface RecipientRow {
   deactivated_at: Date | null;
   spam_complaint_at: Date | null;
   unsubscribe_token: string | null;
+  email_api_key: string | null;
 }
 
 /**
@@ -108,6 +112,7 @@ export class EmailDelivery {
       recipient,
       locale,
       appUrl: this.options.appUrl,
+      payload,
     });
     if (!record.found) return skip(record.reason);
 
@@ -128,6 +133,7 @@ export class EmailDelivery {
         subject: mail.subject,
         html: mail.html,
         text: mail.text,
+        attachments: record.attachments,
         messageId: this.messageIdFor(payload.dedupeKey),
         headers: {
           // Tells auto-responders and mail clients this is automated bulk mail (RFC 3834, RFC 2076).
@@ -135,6 +141,7 @@ export class EmailDelivery {
           'Auto-Submitted': 'auto-generated',
           'List-Unsubscribe': `<${unsubscribeUrl}>`,
           'Content-Language': mail.locale,
+          ...this.replyToHeader(recipient, record.replyThreadId),
         },
       });
     } catch (error) {
@@ -151,9 +158,20 @@ export class EmailDelivery {
     return { status: 'sent', messageId };
   }
 
+  /** `Reply-To: reply+d=..&u=..&k=..@domain`, which route-received-emails turns back into a comment. */
+  private replyToHeader(recipient: Recipient, threadId: number | undefined): Record<string, string> {
+    if (threadId === undefined || !recipient.emailApiKey || !this.options.replyDomain) return {};
+    const address = formatReplyAddress(
+      { discussionId: threadId, userId: recipient.id, key: recipient.emailApiKey },
+      this.options.replyDomain,
+    );
+    return { 'Reply-To': address };
+  }
+
   private async loadRecipient(manager: EntityManager, userId: number): Promise<Recipient | undefined> {
     const [row] = (await manager.query(
-      `SELECT id, name, email, locale, time_zone, email_verified, deactivated_at, spam_complaint_at, unsubscribe_token
+      `SELECT id, name, email, locale, time_zone, email_verified, deactivated_at, spam_complaint_at, unsubscribe_token,
+              email_api_key
        FROM users WHERE id = $1`,
       [userId],
     )) as RecipientRow[];
@@ -168,6 +186,7 @@ export class EmailDelivery {
       deactivated: row.deactivated_at !== null,
       spamComplaint: row.spam_complaint_at !== null,
       unsubscribeToken: row.unsubscribe_token,
+      emailApiKey: row.email_api_key,
     };
   }
 
@@ -208,10 +227,12 @@ export class EmailDelivery {
 
 /** The skip rules, in the order the reasons are reported. */
 function whyNotToMail(recipient: Recipient, payload: DeliverEmailPayload): string | undefined {
-  if (recipient.deactivated) return 'user_deactivated';
+  const policy = mailKindDefinition(payload.kind);
+  // The erasure confirmation is the one mail a deactivated account still gets.
+  if (recipient.deactivated && !policy.mailsDeactivated) return 'user_deactivated';
   if (recipient.spamComplaint) return 'spam_complaint';
   // An invitation is how an unverified address gets verified, so it is the one mail it may receive.
-  if (!recipient.emailVerified && payload.kind !== 'membership_invitation') return 'email_unverified';
+  if (!recipient.emailVerified && !policy.mailsUnverified) return 'email_unverified';
   return undefined;
 }
 

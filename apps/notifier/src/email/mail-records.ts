@@ -1,6 +1,12 @@
 import type { EntityManager } from 'typeorm';
 import type { MailKind, PayloadOf, DeliverEmail } from '@lib/contracts';
 import { UnrecoverableError } from '@lib/jetstream';
+import { AccountMailKinds } from './records/account-records';
+import { CatchUpMailKinds } from './records/catch-up-records';
+import { MembershipMailKinds } from './records/membership-records';
+import { PollMailKinds } from './records/poll-records';
+import { SubscriptionMailKinds } from './records/subscription-records';
+import { ThreadMailKinds } from './records/thread-records';
 
 export type RecordType = PayloadOf<typeof DeliverEmail>['recordType'];
 
@@ -14,10 +20,27 @@ export interface Recipient {
   deactivated: boolean;
   spamComplaint: boolean;
   unsubscribeToken: string | null;
+  /** Signs the reply address of thread mails, so a reply by mail is posted as this user. */
+  emailApiKey: string | null;
+}
+
+/** A file sent along with the mail (the meeting's .ics). */
+export interface MailAttachment {
+  filename: string;
+  content: string;
+  contentType: string;
 }
 
 /** The template variables of the record, or why the mail is moot now. */
-export type RecordLookup = { found: true; data: Record<string, unknown> } | { found: false; reason: string };
+export type RecordLookup =
+  | {
+      found: true;
+      data: Record<string, unknown>;
+      attachments?: MailAttachment[];
+      /** The discussion a reply to this mail is posted in (thread mails only). */
+      replyThreadId?: number;
+    }
+  | { found: false; reason: string };
 
 export interface RecordContext {
   manager: EntityManager;
@@ -26,88 +49,31 @@ export interface RecordContext {
   /** The language the mail is written in, for dates and numbers. */
   locale: string;
   appUrl: string;
+  /** The job, for the fields only some kinds use (linkPath, since, until). */
+  payload: PayloadOf<typeof DeliverEmail>;
 }
 
-interface MailKindDefinition {
+export interface MailKindDefinition {
   recordType: RecordType;
   load(context: RecordContext): Promise<RecordLookup>;
-}
-
-interface PollRow {
-  id: string;
-  key: string | null;
-  title: string;
-  closing_at: Date | null;
-  closed_at: Date | null;
-  discarded_at: Date | null;
-}
-
-interface MembershipRow {
-  user_id: string;
-  token: string | null;
-  accepted_at: Date | null;
-  revoked_at: Date | null;
-  group_name: string | null;
-  group_archived_at: Date | null;
-  inviter_name: string | null;
+  /** Sent to a deactivated account too (the erasure confirmation goes out after the account is closed). */
+  mailsDeactivated?: boolean;
+  /** Sent to an unverified address too (an invitation is how the address gets verified). */
+  mailsUnverified?: boolean;
 }
 
 const MailKindDefinitions: Record<MailKind, MailKindDefinition> = {
-  poll_closing_soon: {
-    recordType: 'Poll',
-    async load({ manager, recordId, recipient, locale, appUrl }) {
-      const poll = await loadPoll(manager, recordId);
-      if (!poll.found) return poll;
-      if (poll.row.closed_at) return { found: false, reason: 'poll_already_closed' };
-      return {
-        found: true,
-        data: {
-          ...pollVariables(poll.row, appUrl),
-          closingAt: poll.row.closing_at ? formatMoment(poll.row.closing_at, locale, recipient.timeZone) : '',
-        },
-      };
-    },
-  },
-  poll_closed: {
-    recordType: 'Poll',
-    async load({ manager, recordId, appUrl }) {
-      const poll = await loadPoll(manager, recordId);
-      return poll.found ? { found: true, data: pollVariables(poll.row, appUrl) } : poll;
-    },
-  },
-  membership_invitation: {
-    recordType: 'Membership',
-    async load({ manager, recordId, recipient, appUrl }) {
-      const [membership] = (await manager.query(
-        `SELECT m.user_id, m.token, m.accepted_at, m.revoked_at,
-                g.name AS group_name, g.archived_at AS group_archived_at, inviter.name AS inviter_name
-         FROM memberships m
-         LEFT JOIN groups g ON g.id = m.group_id
-         LEFT JOIN users inviter ON inviter.id = m.inviter_id
-         WHERE m.id = $1`,
-        [recordId],
-      )) as MembershipRow[];
-      if (!membership || membership.group_name === null) return { found: false, reason: 'record_not_found' };
-      if (Number(membership.user_id) !== recipient.id) {
-        throw new UnrecoverableError(`Membership ${recordId} does not belong to user ${recipient.id}`);
-      }
-      if (membership.revoked_at || membership.group_archived_at) {
-        return { found: false, reason: 'record_discarded' };
-      }
-      if (membership.accepted_at) return { found: false, reason: 'invitation_already_accepted' };
-      return {
-        found: true,
-        data: {
-          groupName: membership.group_name,
-          inviterName: membership.inviter_name ?? '',
-          invitationUrl: membership.token
-            ? `${appUrl}/invitations/${encodeURIComponent(membership.token)}`
-            : `${appUrl}/dashboard`,
-        },
-      };
-    },
-  },
+  ...PollMailKinds,
+  ...ThreadMailKinds,
+  ...MembershipMailKinds,
+  ...AccountMailKinds,
+  ...CatchUpMailKinds,
+  ...SubscriptionMailKinds,
 };
+
+export function mailKindDefinition(kind: MailKind): MailKindDefinition {
+  return MailKindDefinitions[kind];
+}
 
 /** Loads what the kind's templates need; a payload naming the wrong record type can never succeed. */
 export function loadMailRecord(
@@ -122,25 +88,8 @@ export function loadMailRecord(
   return definition.load(context);
 }
 
-async function loadPoll(
-  manager: EntityManager,
-  pollId: number,
-): Promise<{ found: true; row: PollRow } | { found: false; reason: string }> {
-  const [poll] = (await manager.query(
-    `SELECT id, key, title, closing_at, closed_at, discarded_at FROM polls WHERE id = $1`,
-    [pollId],
-  )) as PollRow[];
-  if (!poll) return { found: false, reason: 'record_not_found' };
-  if (poll.discarded_at) return { found: false, reason: 'record_discarded' };
-  return { found: true, row: poll };
-}
-
-function pollVariables(poll: PollRow, appUrl: string): Record<string, unknown> {
-  return { pollTitle: poll.title, pollUrl: `${appUrl}/p/${encodeURIComponent(poll.key ?? poll.id)}` };
-}
-
 /** In the mail's language and the recipient's zone; an unknown zone (stale profile data) falls back to UTC. */
-function formatMoment(moment: Date, locale: string, timeZone: string | null): string {
+export function formatMoment(moment: Date, locale: string, timeZone: string | null): string {
   const fields: Intl.DateTimeFormatOptions = {
     year: 'numeric',
     month: 'long',
@@ -154,4 +103,32 @@ function formatMoment(moment: Date, locale: string, timeZone: string | null): st
   } catch {
     return new Intl.DateTimeFormat('en', { ...fields, timeZone: 'UTC' }).format(moment);
   }
+}
+
+/** A calendar date (`YYYY-MM-DD`, no zone) in the mail's language. */
+export function formatDay(day: string | Date, locale: string): string {
+  const iso = typeof day === 'string' ? day : day.toISOString().slice(0, 10);
+  const date = new Date(`${iso.slice(0, 10)}T12:00:00Z`);
+  const fields: Intl.DateTimeFormatOptions = {
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+    timeZone: 'UTC',
+  };
+  try {
+    return new Intl.DateTimeFormat(locale, fields).format(date);
+  } catch {
+    return new Intl.DateTimeFormat('en', fields).format(date);
+  }
+}
+
+export const notFound = { found: false, reason: 'record_not_found' } as const;
+export const discarded = { found: false, reason: 'record_discarded' } as const;
+
+export async function userNameOf(manager: EntityManager, userId: number | string | null): Promise<string> {
+  if (userId === null) return '';
+  const [row] = (await manager.query(`SELECT name FROM users WHERE id = $1`, [userId])) as {
+    name: string | null;
+  }[];
+  return row?.name ?? '';
 }

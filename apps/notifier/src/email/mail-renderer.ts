@@ -4,12 +4,46 @@ import { layout } from './templates/layout';
 import { membershipInvitation } from './templates/membership-invitation';
 import { pollClosed } from './templates/poll-closed';
 import { pollClosingSoon } from './templates/poll-closing-soon';
+import {
+  catchUp,
+  exportReady,
+  groupDestroyWarning,
+  invitationAccepted,
+  redactionConfirmation,
+  taskReminder,
+} from './templates/account-mails';
+import {
+  commentRepliedTo,
+  newComment,
+  newDiscussion,
+  outcomeCreated,
+  outcomeReviewDue,
+  pollCreated,
+  pollReminder,
+  userMentioned,
+} from './templates/thread-mails';
+import { subscriptionExpired } from './templates/subscription-expired';
 import type { LocalizedTemplateSources } from './templates/template-source';
 
 const SourcesByKind: Record<MailKind, LocalizedTemplateSources> = {
   poll_closing_soon: pollClosingSoon,
   poll_closed: pollClosed,
   membership_invitation: membershipInvitation,
+  poll_created: pollCreated,
+  poll_reminder: pollReminder,
+  invitation_accepted: invitationAccepted,
+  new_discussion: newDiscussion,
+  new_comment: newComment,
+  comment_replied_to: commentRepliedTo,
+  user_mentioned: userMentioned,
+  outcome_created: outcomeCreated,
+  outcome_review_due: outcomeReviewDue,
+  catch_up: catchUp,
+  task_reminder: taskReminder,
+  group_destroy_warning: groupDestroyWarning,
+  redaction_confirmation: redactionConfirmation,
+  export_ready: exportReady,
+  subscription_expired: subscriptionExpired,
 };
 
 export const FallbackLocale = 'en';

@@ -6,6 +6,7 @@ export interface OutgoingMail {
   subject: string;
   html: string;
   text: string;
+  attachments?: { filename: string; content: string; contentType: string }[];
   messageId: string;
   headers: Record<string, string>;
 }

@@ -42,6 +42,15 @@ export class Export {
   @Column({ name: 'error', type: 'text', nullable: true })
   error!: string | null;
 
+  /** The id of the request message that created it: a redelivered request resumes this export. */
+  @Index('UQ_exports_request_id', { unique: true })
+  @Column({ name: 'request_id', type: 'varchar', length: 255, nullable: true })
+  requestId!: string | null;
+
+  /** While running: the table being written (progress, with `row_count` and `size_bytes` so far). */
+  @Column({ name: 'current_table', type: 'varchar', length: 64, nullable: true })
+  currentTable!: string | null;
+
   /** Object name in the exports bucket. */
   @Column({ name: 'object_key', type: 'varchar', length: 255, nullable: true })
   objectKey!: string | null;

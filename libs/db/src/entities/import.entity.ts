@@ -57,6 +57,10 @@ export class Import {
   @Column({ name: 'rejected_rows', type: 'jsonb', default: () => "'[]'" })
   rejectedRows!: RejectedImportRow[];
 
+  /** Object name (imports bucket) of the CSV of rejected rows with their reasons, when any were rejected. */
+  @Column({ name: 'errors_object_key', type: 'varchar', length: 255, nullable: true })
+  errorsObjectKey!: string | null;
+
   /** Why the import failed once its attempts were exhausted. */
   @Column({ name: 'error', type: 'text', nullable: true })
   error!: string | null;

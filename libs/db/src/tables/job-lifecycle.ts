@@ -1,7 +1,10 @@
+import { JobStatusRecord } from '../job-lifecycle/job-status.entity';
 import type { EntityClass, MigrationClass } from '../migration-class';
+import { JobStatuses1794000000000 } from '../migrations/1794000000000-job-statuses';
 /*
  * The tables the job-lifecycle work added beyond the SPEC data model: its entities and migrations, exported from the
  * `@lib/db` barrel and listed in schema.ts (TypeORM runs migrations in timestamp order, whatever the list).
  */
-export const JobLifecycleEntities: EntityClass[] = [];
-export const JobLifecycleMigrations: MigrationClass[] = [];
+export const JobLifecycleEntities: EntityClass[] = [JobStatusRecord];
+export const JobLifecycleMigrations: MigrationClass[] = [JobStatuses1794000000000];
+export { JobStatusRecord, JobStates, type JobState } from '../job-lifecycle/job-status.entity';

@@ -1,4 +1,5 @@
 import { connect, NatsError, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
+import { natsConnectionSettings } from '../service-config';
 import { NatsUnreachableError } from './admin-errors';
 
 export interface AdminConnection {
@@ -26,7 +27,13 @@ export async function openAdminConnection(
   const timeoutMs = options.timeoutMs ?? 5_000;
   let nc: NatsConnection;
   try {
-    nc = await connect({ servers: url, timeout: timeoutMs, reconnect: false, name: options.name });
+    // Operators connect as the `admin` NATS user of deploy/nats/auth.conf where the server asks for one.
+    const settings = natsConnectionSettings({
+      NATS_URL: url,
+      NATS_USER: process.env.NATS_USER || undefined,
+      NATS_PASSWORD: process.env.NATS_PASSWORD || undefined,
+    });
+    nc = await connect({ ...settings, timeout: timeoutMs, reconnect: false, name: options.name });
   } catch (error) {
     throw new NatsUnreachableError(url, describeConnectFailure(error, timeoutMs));
   }

@@ -17,7 +17,17 @@ export {
   type RetryAllResult,
   type RetryResult,
 } from './dead-letter-admin';
-export { JobAdmin, type CancelledJob, type CancelOptions } from './job-admin';
+export { JobAdmin, subjectMatches, type CancelledJob, type CancelOptions } from './job-admin';
 export type { DecodedBody } from './message-view';
 export { StreamAdmin, type ConsumerSummary, type StreamSummary } from './stream-admin';
 export { readStreamPage, type MessagePage, type PageRequest, type StoredMessage } from './stream-page';
+export { CronAdmin, CronEntryNotFoundError, type CronRunResult } from './cron-admin';
+export {
+  OutcomeNames,
+  parseHeartbeat,
+  WorkerAdmin,
+  type RunningJob,
+  type SubjectTotals,
+  type WorkerHeartbeat,
+} from './worker-admin';
+export { OperatorAdmin } from './operator-admin';

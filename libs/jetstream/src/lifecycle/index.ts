@@ -1,2 +1,3 @@
-/* Job lifecycle: status lookup, batches with completion callbacks, prerequisites. */
-export {};
+/* Job lifecycle: status lookup (batches with completion callbacks and prerequisites are not built yet). */
+export * from './job-status-recorder';
+export * from './job-statuses';

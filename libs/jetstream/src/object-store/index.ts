@@ -1,2 +1,2 @@
-/* Files in NATS Object Store buckets (exports, imported CSVs, attachments): chunked writes, streaming reads, a trash area. */
-export {};
+/* Files in NATS Object Store buckets (exports, imported CSVs, attachments): bounded chunked writes, streaming reads, clean-up of abandoned uploads. */
+export * from './object-files';

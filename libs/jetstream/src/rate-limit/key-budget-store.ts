@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import type { KV, KvEntry } from 'nats';
+import { admitToSlots, admitToWindow, liveHolders, type Holders } from './key-budgets';
+
+export const RateLimitBuckets = {
+  /** Sliding windows (`w.<consumer>.<key hash>`) and concurrency slots (`c.<consumer>.<key hash>`). */
+  budgets: 'rate-limits',
+  /** Keys paused by a handler (e.g. on HTTP 429), one entry per consumer and key. */
+  pauses: 'rate-limit-pauses',
+  /** How many deliveries of a message were spent waiting for a budget, so they do not count as attempts. */
+  deferrals: 'rate-limit-deferrals',
+} as const;
+
+/** A KV key for a limit key: keys are free text, KV keys are not. */
+export function budgetKey(consumer: string, limitKey: string): string {
+  const digest = createHash('sha256').update(limitKey).digest('hex').slice(0, 32);
+  return `${consumer.replace(/[^A-Za-z0-9_-]/g, '_')}.${digest}`;
+}
+
+/** Another replica changed the entry between our read and our write. */
+export function isConflict(error: unknown): boolean {
+  return /wrong last sequence|key exists|10071/i.test(String((error as Error)?.message ?? error));
+}
+
+const MaxCasTries = 10;
+
+/** 5 % of the window, at most 50 ms: the price of never letting scheduling jitter squeeze in an extra start. */
+export function windowGuardMs(per: number): number {
+  return Math.min(50, Math.floor(per / 20));
+}
+
+/**
+ * Budgets shared by every replica, kept in one KV bucket and changed only with compare-and-set on the entry's
+ * revision: two workers can never both take the last start or slot.
+ */
+export class KeyBudgetStore {
+  constructor(private readonly kv: KV) {}
+
+  /** Takes one start from the window, or says when one frees. */
+  async takeStart(
+    key: string,
+    limit: number,
+    per: number,
+  ): Promise<{ admitted: true; at: number } | { admitted: false; freeAt: number }> {
+    const entryKey = `w.${key}`;
+    for (let tries = 0; tries < MaxCasTries; tries++) {
+      const entry = await this.kv.get(entryKey);
+      const now = Date.now();
+      const decision = admitToWindow(readJson<number[]>(entry) ?? [], now, limit, per, windowGuardMs(per));
+      if (!decision.admitted) return decision;
+      if (await this.write(entryKey, entry, decision.starts)) return { admitted: true, at: now };
+    }
+    // Heavy contention on one key: waiting a little is the right answer anyway.
+    return { admitted: false, freeAt: Date.now() + Math.ceil(per / limit) };
+  }
+
+  /**
+   * Moves a start recorded at `from` to when the job really started: the write took a round trip, and under
+   * load a while longer, and the window must count from the start others can observe, not from the decision.
+   */
+  async moveStart(key: string, from: number, to: number): Promise<void> {
+    const entryKey = `w.${key}`;
+    for (let tries = 0; tries < MaxCasTries; tries++) {
+      const entry = await this.kv.get(entryKey);
+      const starts = readJson<number[]>(entry) ?? [];
+      const index = starts.indexOf(from);
+      if (index < 0) return;
+      starts[index] = to;
+      starts.sort((a, b) => a - b);
+      if (await this.write(entryKey, entry, starts)) return;
+    }
+  }
+
+  async takeSlot(key: string, limit: number, holder: string, leaseMs: number): Promise<boolean> {
+    const entryKey = `c.${key}`;
+    for (let tries = 0; tries < MaxCasTries; tries++) {
+      const entry = await this.kv.get(entryKey);
+      const decision = admitToSlots(readJson<Holders>(entry) ?? {}, Date.now(), limit, holder, leaseMs);
+      if (!decision.admitted) return false;
+      if (await this.write(entryKey, entry, decision.holders)) return true;
+    }
+    return false;
+  }
+
+  /** Extends the leases of `holders` (all of this process) on one key; drops the expired ones of others. */
+  async renewSlots(key: string, holders: readonly string[], leaseMs: number): Promise<void> {
+    await this.changeSlots(key, (current, now) => {
+      const next = liveHolders(current, now);
+      for (const holder of holders) next[holder] = now + leaseMs;
+      return next;
+    });
+  }
+
+  async releaseSlot(key: string, holder: string): Promise<void> {
+    await this.changeSlots(key, (current, now) => {
+      const next = liveHolders(current, now);
+      delete next[holder];
+      return next;
+    });
+  }
+
+  /** Every live slot of every key, for operators: consumer key -> holders. */
+  async slotsInUse(): Promise<Map<string, number>> {
+    const result = new Map<string, number>();
+    const now = Date.now();
+    for await (const entryKey of await this.kv.keys('c.>')) {
+      const holders = readJson<Holders>(await this.kv.get(entryKey)) ?? {};
+      const count = Object.keys(liveHolders(holders, now)).length;
+      if (count > 0) result.set(entryKey.slice(2), count);
+    }
+    return result;
+  }
+
+  private async changeSlots(key: string, change: (current: Holders, now: number) => Holders): Promise<void> {
+    const entryKey = `c.${key}`;
+    for (let tries = 0; tries < MaxCasTries; tries++) {
+      const entry = await this.kv.get(entryKey);
+      if (await this.write(entryKey, entry, change(readJson<Holders>(entry) ?? {}, Date.now()))) return;
+    }
+    throw new Error(`could not update ${entryKey}: too much contention`);
+  }
+
+  /** Returns false when another writer got there first (the caller reads again and retries). */
+  private async write(entryKey: string, read: KvEntry | null, value: unknown): Promise<boolean> {
+    const bytes = Buffer.from(JSON.stringify(value));
+    try {
+      if (read) await this.kv.update(entryKey, bytes, read.revision);
+      else await this.kv.create(entryKey, bytes);
+      return true;
+    } catch (error) {
+      if (isConflict(error)) return false;
+      throw error;
+    }
+  }
+}
+
+export function readJson<T>(entry: KvEntry | null): T | null {
+  if (!entry || entry.operation !== 'PUT' || entry.length === 0) return null;
+  try {
+    return JSON.parse(Buffer.from(entry.value).toString()) as T;
+  } catch {
+    return null;
+  }
+}

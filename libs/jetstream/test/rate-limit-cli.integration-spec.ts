@@ -1,0 +1,70 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { connect, type NatsConnection } from 'nats';
+import { startNatsServer, type NatsServerHandle } from '@lib/testing';
+import { RateLimitAdmin } from '@lib/jetstream';
+
+const repoRoot = resolve(__dirname, '../../..');
+
+function runCli(natsUrl: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        '-r',
+        'tsconfig-paths/register',
+        'tools/cli/main.ts',
+        ...args,
+      ],
+      { cwd: repoRoot, env: { ...process.env, NATS_URL: natsUrl, TS_NODE_PROJECT: 'tsconfig.json' } },
+      (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('operator CLI for paused rate-limit keys', () => {
+  let nats: NatsServerHandle;
+  let nc: NatsConnection;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    nc = await connect({ servers: nats.url });
+  });
+
+  afterAll(async () => {
+    await nc?.close();
+    await nats?.cleanup();
+  });
+
+  it('lists paused keys as a table and as JSON, and resumes one for every worker', async () => {
+    const admin = await RateLimitAdmin.open(nc);
+    const consumer = 'notifier__jobs_notifier_post-to-chatbot';
+    const until = await admin.pauseKey(
+      { consumer, subject: 'jobs.notifier.post-to-chatbot', key: 'chatbot-42' },
+      3600_000,
+      'HTTP 429',
+    );
+    const [table, json] = await Promise.all([
+      runCli(nats.url, ['rate-limits', 'paused']),
+      runCli(nats.url, ['--json', 'rate-limits', 'paused']),
+    ]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(
+      new RegExp(`${consumer} +chatbot-42 +${until.toISOString().slice(0, 19).replace('T', ' ')} +HTTP 429`),
+    );
+    expect(JSON.parse(json.stdout)).toEqual([
+      expect.objectContaining({
+        consumer,
+        key: 'chatbot-42',
+        until: until.toISOString(),
+        reason: 'HTTP 429',
+      }),
+    ]);
+
+    const resumed = await runCli(nats.url, ['rate-limits', 'resume', consumer, 'chatbot-42']);
+    expect(resumed.code).toBe(0);
+    expect(await admin.listPausedKeys()).toEqual([]);
+  }, 90_000);
+});
