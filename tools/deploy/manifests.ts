@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { AppNames, Contracts, subjectsHandledBy, type Contract, type Priority } from '@lib/contracts';
 import { durableName, streamForSubject } from '@lib/jetstream/names';
 import AppPorts from '../../deploy/docker/app-ports.json';
@@ -9,6 +10,8 @@ import AppPorts from '../../deploy/docker/app-ports.json';
  */
 
 export type Manifest = Record<string, unknown>;
+
+export const K8sDirectory = resolve(__dirname, '../../deploy/k8s');
 
 export const Namespace = 'loomio-workers';
 const ConfigMapName = 'workers-config';
