@@ -210,8 +210,9 @@ export class NotifyWorld {
   async queuedMails(
     filter: Partial<PayloadOf<typeof DeliverEmail>> = {},
   ): Promise<PayloadOf<typeof DeliverEmail>[]> {
+    // Rows of one statement share created_at and have random uuids: the recipient makes the order stable.
     const rows = (await this.db.query(
-      `SELECT payload FROM outbox_messages WHERE subject = 'jobs.notifier.deliver-email' ORDER BY created_at, id`,
+      `SELECT payload FROM outbox_messages WHERE subject = 'jobs.notifier.deliver-email' ORDER BY created_at, (payload->>'recipientId')::bigint, id`,
     )) as { payload: PayloadOf<typeof DeliverEmail> }[];
     return rows
       .map((row) => row.payload)
