@@ -257,6 +257,24 @@ export const ReplacedWorkers: ReplacedWorker[] = [
     subjects: ['jobs.janitor.check-subscriptions'],
     note: 'monthly (day 1 00:00 UTC); marked and mailed in one transaction (outbox), so each admin is mailed once per expiry',
   },
+  {
+    original: 'AddHeadingIdsWorker',
+    kind: 'worker',
+    subjects: ['jobs.janitor.add-heading-ids'],
+    note: 'parse5 instead of regexes; a cursor per field (heading_id_progress) committed with each batch, so a killed run resumes',
+  },
+  {
+    original: 'GeoLocationWorker',
+    kind: 'worker',
+    subjects: ['jobs.janitor.geo-locate-users'],
+    note: 'a local MaxMind DB file (GEOIP_DATABASE_PATH) read with the maxmind package instead of an online lookup',
+  },
+  {
+    original: 'UndeleteBlobWorker',
+    kind: 'worker',
+    subjects: ['jobs.janitor.undelete-attachment'],
+    note: 'restores by key from trash/<key> in the attachments bucket; unknown or purged keys are dead-lettered with the reason',
+  },
 ];
 
 export const RetiredWorkers: RetiredWorker[] = [
@@ -285,6 +303,8 @@ export const NewSubjects: Record<string, string> = {
   'jobs.janitor.prune-processed-messages': 'the inbox (processed_messages) is ours: its marks expire',
   'events.user.deactivated': 'announces a deactivation to any system that cares (no consumer of ours)',
   'events.user.reactivated': 'announces a reactivation to any system that cares (no consumer of ours)',
+  'jobs.janitor.sweep-attachment-trash':
+    'the 30-day trash undelete-attachment restores from: deleted files move to trash/<key>, and are purged after 30 days',
 };
 
 export interface PendingWorker {
@@ -294,20 +314,4 @@ export interface PendingWorker {
 }
 
 /** Workers whose replacement is specified (SPEC.md, "the rest of the inventory") but not built yet. */
-export const PendingWorkers: PendingWorker[] = [
-  {
-    original: 'AddHeadingIdsWorker',
-    kind: 'worker',
-    plan: 'janitor add-heading-ids, with an HTML parser (issue #16)',
-  },
-  {
-    original: 'GeoLocationWorker',
-    kind: 'worker',
-    plan: 'janitor geo-locate-users, from a local database file (issue #16)',
-  },
-  {
-    original: 'UndeleteBlobWorker',
-    kind: 'worker',
-    plan: 'janitor undelete-attachment, from a 30-day trash area (issue #16)',
-  },
-];
+export const PendingWorkers: PendingWorker[] = [];

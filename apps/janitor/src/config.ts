@@ -18,6 +18,10 @@ export const JanitorConfigSchema = ServiceConfigSchema.extend({
   REDACTION_MAIL_POLL_MS: z.coerce.number().int().min(10).max(3600_000).default(60_000),
   /** update-blocked-domains: a file path or an http(s) URL, one domain a line; unset, the job does nothing. */
   BLOCKED_DOMAINS_SOURCE: z.string().trim().min(1).optional(),
+  /** How long a deleted attachment's file stays in the trash, restorable by undelete-attachment. */
+  ATTACHMENT_TRASH_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** geo-locate-users: a local MaxMind DB country file (.mmdb); unset, the job does nothing. */
+  GEOIP_DATABASE_PATH: z.string().trim().min(1).optional(),
   BLOCKED_DOMAINS_MAX_BYTES: z.coerce
     .number()
     .int()

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { Outbox } from '@lib/db';
-import { LOGGER, SERVICE_CONFIG } from '@lib/jetstream';
+import { LOGGER, NATS_CONNECTION, ObjectBuckets, ObjectFiles, SERVICE_CONFIG } from '@lib/jetstream';
 import { AccountStatus } from './accounts/account-status';
 import { AcceptMembershipHandler } from './accounts/accept-membership.handler';
 import { CleanupInactiveHandler } from './accounts/cleanup-inactive.handler';
@@ -14,6 +14,13 @@ import { ReactivateUserHandler } from './accounts/reactivate-user.handler';
 import { RevokeMemberships } from './accounts/revoke-memberships';
 import { RevokeMembershipsHandler } from './accounts/revoke-memberships.handler';
 import { UserDestruction } from './accounts/user-destruction';
+import { AttachmentTrash } from './attachments/attachment-trash';
+import { SweepAttachmentTrashHandler } from './attachments/sweep-attachment-trash.handler';
+import { UndeleteAttachmentHandler } from './attachments/undelete-attachment.handler';
+import { GeoLocateUsersHandler } from './geo/geo-locate-users.handler';
+import { UserGeolocation } from './geo/user-geolocation';
+import { AddHeadingIdsHandler } from './headings/add-heading-ids.handler';
+import { HeadingIdBackfill } from './headings/heading-id-backfill';
 import { CheckSubscriptionsHandler } from './subscriptions/check-subscriptions.handler';
 import { SubscriptionExpiry } from './subscriptions/subscription-expiry';
 import { BlockedDomains } from './cleanup/blocked-domains';
@@ -53,6 +60,9 @@ import { ThreadRepair } from './threads/thread-repair';
 import { TranscriptAppend } from './threads/transcript-append';
 
 /** Janitor: destroy, deactivate, GDPR redaction, cleanup and the search index. */
+/** The NATS connection the service already holds (only libs/jetstream names NATS types). */
+type NatsConnectionOf = Parameters<typeof ObjectFiles.open>[0];
+
 @Module({
   providers: [
     {
@@ -177,6 +187,32 @@ import { TranscriptAppend } from './threads/transcript-append';
         new SubscriptionExpiry(dataSource, outbox, config.JANITOR_BATCH_SIZE),
     },
     CheckSubscriptionsHandler,
+    {
+      provide: HeadingIdBackfill,
+      inject: [DataSource, SERVICE_CONFIG],
+      useFactory: (dataSource: DataSource, config: JanitorConfig) =>
+        new HeadingIdBackfill(dataSource, config.JANITOR_BATCH_SIZE),
+    },
+    AddHeadingIdsHandler,
+    {
+      provide: UserGeolocation,
+      inject: [DataSource, SERVICE_CONFIG],
+      useFactory: (dataSource: DataSource, config: JanitorConfig) =>
+        new UserGeolocation(dataSource, config.JANITOR_BATCH_SIZE),
+    },
+    GeoLocateUsersHandler,
+    {
+      provide: AttachmentTrash,
+      inject: [DataSource, NATS_CONNECTION, SERVICE_CONFIG],
+      useFactory: async (dataSource: DataSource, nc: NatsConnectionOf, config: JanitorConfig) =>
+        new AttachmentTrash(
+          dataSource,
+          await ObjectFiles.open(nc, ObjectBuckets.attachments, { replicas: config.NATS_STREAM_REPLICAS }),
+          config.ATTACHMENT_TRASH_DAYS,
+        ),
+    },
+    UndeleteAttachmentHandler,
+    SweepAttachmentTrashHandler,
     DeactivateUserHandler,
     DestroyUserHandler,
     ReactivateUserHandler,

@@ -20,6 +20,7 @@ import {
 import { BlockedDomains, parseDomainList } from '../src/cleanup/blocked-domains';
 import { ExpirySweeps } from '../src/cleanup/expiry-sweeps';
 import { InactiveAccounts } from '../src/accounts/inactive-accounts';
+import { TombstoneUsername } from '../src/accounts/user-destruction';
 import { OrphanSweep } from '../src/cleanup/orphan-sweep';
 import { JanitorConfigSchema } from '../src/config';
 import { BatchDeleter } from '../src/destroy/batch-delete';
@@ -264,12 +265,19 @@ describe('janitor cleanups (real NATS and PostgreSQL)', () => {
     const voter = await invited(ago(400 * day));
     const poll = await world.insert('polls', { author_id: inviter, title: 'p', poll_type: 'proposal' });
     await world.insert('stances', { poll_id: poll, participant_id: voter.userId });
+    // destroy-user's tombstone looks unused until rows point at it; it is never taken.
+    const tombstone = await world.user({
+      username: TombstoneUsername,
+      email_verified: false,
+      created_at: ago(400 * day),
+    });
 
     expect(await new InactiveAccounts(db, 1).deleteCreatedBefore(cutoff)).toBe(1);
 
     const users = await ids('users');
     expect(users).not.toContain(doomed.userId);
     for (const kept of [young, verified, signedIn, member, voter]) expect(users).toContain(kept.userId);
+    expect(users).toContain(tombstone);
     expect(await ids('memberships')).not.toContain(doomed.membership);
     expect(await ids('events')).not.toContain(doomed.event);
     expect(await ids('events')).toContain(young.event);

@@ -243,6 +243,38 @@ export const CheckSubscriptions = defineJob({
   options: { priority: 'low', maxAttempts: 5, timeoutMs: 30 * 60_000, concurrency: 1 },
 });
 
+export const AddHeadingIds = defineJob({
+  subject: 'jobs.janitor.add-heading-ids',
+  description:
+    'Give every h1–h6 without an id in the HTML rich-text fields (discussion description, comment body, poll details, outcome statement, stance reason, group description) a stable id from its text, parsed with an HTML parser, in resumable batches (heading_id_progress).',
+  schema: z.object({}).strict(),
+  options: { priority: 'low', maxAttempts: 10, timeoutMs: 6 * 3600_000, concurrency: 1 },
+});
+
+export const GeoLocateUsers = defineJob({
+  subject: 'jobs.janitor.geo-locate-users',
+  description:
+    'Set the country of users without one from their last sign-in address, looked up in the local IP-to-country database file GEOIP_DATABASE_PATH (MaxMind DB format); nothing is downloaded.',
+  schema: z.object({}).strict(),
+  options: { priority: 'low', maxAttempts: 5, timeoutMs: 60 * 60_000, concurrency: 1 },
+});
+
+export const UndeleteAttachment = defineJob({
+  subject: 'jobs.janitor.undelete-attachment',
+  description:
+    "Restore a deleted attachment by its key: its file comes back from the attachments bucket's trash (trash/<key>) and its deleted_at is cleared. Fails (dead letter) when the key is unknown or the attachment was purged after its 30 days in the trash.",
+  schema: z.object({ key: z.string().trim().min(1).max(255), actorId: Id.optional() }).strict(),
+  options: { priority: 'default', maxAttempts: 10, timeoutMs: 10 * 60_000 },
+});
+
+export const SweepAttachmentTrash = defineJob({
+  subject: 'jobs.janitor.sweep-attachment-trash',
+  description:
+    'Move the files of attachments deleted (deleted_at) since the last sweep to the trash (trash/<key>), and purge file and row of those deleted more than 30 days ago.',
+  schema: z.object({}).strict(),
+  options: { priority: 'low', maxAttempts: 5, timeoutMs: 2 * 3600_000, concurrency: 1 },
+});
+
 /** Every job the janitor runs and every event it publishes (events published by the app live in events.ts). */
 export const JanitorContracts = [
   PruneProcessedMessages,
@@ -272,6 +304,10 @@ export const JanitorContracts = [
   AppendTranscript,
   DestroyUser,
   CheckSubscriptions,
+  AddHeadingIds,
+  GeoLocateUsers,
+  UndeleteAttachment,
+  SweepAttachmentTrash,
 ] as const;
 
 /** The domain events the janitor consumes (one durable consumer each). */
@@ -344,5 +380,13 @@ export const JanitorCronEntries: CronEntry[] = [
     subject: 'jobs.janitor.check-subscriptions',
     payload: {},
     description: 'monthly, day 1 00:00: mark ended paid subscriptions expired and e-mail the admins once',
+  },
+  {
+    name: 'sweep-attachment-trash',
+    schedule: '30 0 * * *',
+    subject: 'jobs.janitor.sweep-attachment-trash',
+    payload: {},
+    description:
+      'daily 00:30: move deleted attachments to the trash, purge those deleted more than 30 days ago',
   },
 ];

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { TombstoneUsername } from './user-destruction';
 
 /**
  * cleanup-inactive: accounts created by an invitation that was never taken up — unverified, never signed in,
@@ -21,6 +22,8 @@ export class InactiveAccounts {
             `SELECT u.id FROM users u
              WHERE NOT u.email_verified AND u.sign_in_count = 0 AND u.last_sign_in_at IS NULL
                AND u.current_sign_in_at IS NULL AND u.created_at < $1
+               -- The tombstone of destroyed users never signs in, and rows point at it.
+               AND NOT (u.username IS NOT DISTINCT FROM $3::varchar AND u.email IS NULL)
                AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.accepted_at IS NOT NULL)
                AND NOT EXISTS (SELECT 1 FROM stances s WHERE s.participant_id = u.id)
                AND NOT EXISTS (SELECT 1 FROM discussions d WHERE d.author_id = u.id)
@@ -30,7 +33,7 @@ export class InactiveAccounts {
                AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.author_id = u.id)
                AND NOT EXISTS (SELECT 1 FROM tasks_users tu WHERE tu.user_id = u.id)
              ORDER BY u.id LIMIT $2 FOR UPDATE OF u SKIP LOCKED`,
-            [cutoff, this.batchSize],
+            [cutoff, this.batchSize, TombstoneUsername],
           )) as { id: string }[]
         ).map((row) => row.id);
         if (ids.length === 0) return 0;
