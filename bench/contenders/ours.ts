@@ -64,6 +64,9 @@ function start(spec: RunSpec, module: DynamicModule, contracts: ContractMap): Pr
       HTTP_PORT: '0',
       HTTP_HOST: '127.0.0.1',
       LOG_LEVEL: 'silent',
+      // Status rows for 100k no-op jobs are the cost `trackStatus: false` exists to avoid; BENCH_JOB_STATUSES=true
+      // measures it (with TEST_DATABASE_URL pointing at a migrated database).
+      JOB_STATUSES: process.env.BENCH_JOB_STATUSES ?? 'false',
     },
   });
 }
