@@ -113,6 +113,10 @@ describe('notifier app: domain events to mail (real NATS, PostgreSQL and SMTP)',
       { userId: actor },
     );
     const event = { eventId, actorId: actor, commentId, discussionId, parentId };
+    // Only a reader with an e-mail API key can reply by mail: only their mail carries a Reply-To.
+    await db.query(`UPDATE users SET email_api_key = 'key-of-the-parent-author' WHERE id = $1`, [
+      parentAuthor,
+    ]);
 
     await Promise.all([
       publish(Subjects.CommentCreated, event, 'app-1'),
@@ -137,6 +141,10 @@ describe('notifier app: domain events to mail (real NATS, PostgreSQL and SMTP)',
     const { headers, decoded } = parseMail((await mailsTo(parentAuthor))[0].raw);
     expect(headers.get('subject')).toBe('Grace hat dir in Budget 2027 geantwortet');
     expect(decoded).toContain(`${AppUrl}/d/`);
+    expect(headers.get('reply-to')).toBe(
+      `reply+d=${discussionId}&u=${parentAuthor}&k=key-of-the-parent-author@loomio.test`,
+    );
+    expect(parseMail((await mailsTo(loudReader))[0].raw).headers.get('reply-to')).toBeUndefined();
   });
 
   it('an outcome of a meeting poll carries meeting.ics that parses back to the chosen date', async () => {

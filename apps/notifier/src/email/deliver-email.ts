@@ -105,7 +105,9 @@ export class EmailDelivery {
     const unsendable = recipient ? whyNotToMail(recipient, payload) : 'recipient_not_found';
     if (unsendable || !recipient?.email) return skip(unsendable ?? 'no_email_address');
 
-    const locale = MailRenderer.languageOf(payload.locale ?? recipient.locale);
+    // Dates and numbers follow the language the mail is written in (a Dutch reader of the English fallback
+    // gets English dates, not an English sentence with a Dutch date in it).
+    const locale = this.renderer.languageFor(payload.kind, payload.locale ?? recipient.locale);
     const record = await loadMailRecord(payload.kind, payload.recordType, {
       manager,
       recordId: payload.recordId,

@@ -50,4 +50,10 @@ describe('MailRenderer', () => {
     expect(mail.text).toContain('- Budget <2027>: 3 new');
     expect(mail.html).toContain('<a href="http://app.test/d/1">Budget &lt;2027&gt;</a>: 3 new');
   });
+
+  it('writes dates in the language of the template used, falling back to English as a whole', () => {
+    expect(renderer.languageFor('catch_up', 'de-AT')).toBe('de');
+    expect(renderer.languageFor('catch_up', 'nl')).toBe('en');
+    expect(renderer.languageFor('catch_up', null)).toBe('en');
+  });
 });

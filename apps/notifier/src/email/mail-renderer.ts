@@ -98,9 +98,14 @@ export class MailRenderer {
     return (locale ?? FallbackLocale).split(/[-_]/)[0].toLowerCase();
   }
 
-  render(kind: MailKind, locale: string | null | undefined, data: Record<string, unknown>): RenderedMail {
+  /** The language a mail of this kind is written in for this locale: its own when templates exist, else English. */
+  languageFor(kind: MailKind, locale: string | null | undefined): string {
     const language = MailRenderer.languageOf(locale);
-    const used = this.compiled.has(`${kind}:${language}`) ? language : FallbackLocale;
+    return this.compiled.has(`${kind}:${language}`) ? language : FallbackLocale;
+  }
+
+  render(kind: MailKind, locale: string | null | undefined, data: Record<string, unknown>): RenderedMail {
+    const used = this.languageFor(kind, locale);
     const mail = this.compiled.get(`${kind}:${used}`);
     if (!mail) throw new Error(`No ${FallbackLocale} templates for mail kind ${kind}`);
     return {
