@@ -57,4 +57,27 @@ describe('catch-up schedule', () => {
     expect(slotStart(at, localClock(at, 'Asia/Kolkata'))).toEqual(new Date('2026-11-24T00:30:00Z'));
     expect(slotStart(at, localClock(at, 'Asia/Kathmandu'))).toEqual(new Date('2026-11-24T00:15:00Z'));
   });
+
+  it.each([
+    [
+      'spring forward',
+      '2026-03-27T00:00:00Z',
+      ['2026-03-27T05:00:00Z', '2026-03-28T05:00:00Z', '2026-03-29T04:00:00Z', '2026-03-30T04:00:00Z'],
+    ],
+    [
+      'fall back',
+      '2026-10-23T00:00:00Z',
+      ['2026-10-23T04:00:00Z', '2026-10-24T04:00:00Z', '2026-10-25T05:00:00Z', '2026-10-26T05:00:00Z'],
+    ],
+  ])(
+    'gives a Europe/Berlin reader exactly one 6 AM hourly run per local day across the DST change (%s)',
+    (_, from, expected) => {
+      const runs: string[] = [];
+      for (let hour = 0; hour < 4 * 24; hour++) {
+        const at = new Date(Date.parse(from) + hour * Hour);
+        if (localClock(at, 'Europe/Berlin').hour === 6) runs.push(at.toISOString().replace('.000', ''));
+      }
+      expect(runs).toEqual(expected);
+    },
+  );
 });
