@@ -15,31 +15,21 @@ import {
   loadMentionedRecord,
   loadPoll,
   userName,
+  type ThreadRecord,
 } from './activity-records';
 import { addressedPeople, everyoneInScope, mentionedPeople, threadParticipants } from './audiences';
 import { combine, type NotifyOutcome } from './notify-outcome';
 
 /** new_discussion: everyone who can see the thread, by volume. */
-export async function notifyDiscussionCreated(
+export function notifyDiscussionCreated(
   manager: EntityManager,
   event: PayloadOf<typeof DiscussionCreated>,
 ): Promise<NotifyOutcome> {
-  const activity = await loadActivity(manager, event.eventId);
-  const discussion = await loadDiscussion(manager, event.discussionId);
-  if (!discussion || discussion.discarded) return { notified: false, reason: 'record_discarded' };
-  const report = await fanOut(
-    manager,
-    {
-      eventId: activity.id,
-      actorId: event.actorId,
-      kind: 'new_discussion',
-      url: discussion.path,
-      translationValues: { name: await userName(manager, event.actorId), title: discussion.title },
-      mail: { kind: 'new_discussion', recordType: 'Discussion', recordId: event.discussionId },
-    },
-    everyoneInScope(discussion.scope),
-  );
-  return { notified: true, activity, groupId: discussion.scope.groupId, report };
+  return notifyEveryoneWhoCanSee(manager, event, () => loadDiscussion(manager, event.discussionId), {
+    kind: 'new_discussion',
+    recordType: 'Discussion',
+    recordId: event.discussionId,
+  });
 }
 
 /**
@@ -86,49 +76,60 @@ export async function notifyCommentCreated(
 }
 
 /** poll_created: everyone who can see the poll (members, guests, invited voters), by volume. */
-export async function notifyPollCreated(
+export function notifyPollCreated(
   manager: EntityManager,
   event: PayloadOf<typeof PollCreated>,
 ): Promise<NotifyOutcome> {
-  const activity = await loadActivity(manager, event.eventId);
-  const poll = await loadPoll(manager, event.pollId);
-  if (!poll || poll.discarded) return { notified: false, reason: 'record_discarded' };
-  const report = await fanOut(
-    manager,
-    {
-      eventId: activity.id,
-      actorId: event.actorId,
-      kind: 'poll_created',
-      url: poll.path,
-      translationValues: { name: await userName(manager, event.actorId), title: poll.title },
-      mail: { kind: 'poll_created', recordType: 'Poll', recordId: event.pollId },
-    },
-    everyoneInScope(poll.scope),
-  );
-  return { notified: true, activity, groupId: poll.scope.groupId, report };
+  return notifyEveryoneWhoCanSee(manager, event, () => loadPoll(manager, event.pollId), {
+    kind: 'poll_created',
+    recordType: 'Poll',
+    recordId: event.pollId,
+  });
 }
 
 /** outcome_created: everyone who can see the poll, by volume (a meeting's mail carries its .ics). */
-export async function notifyOutcomeCreated(
+export function notifyOutcomeCreated(
   manager: EntityManager,
   event: PayloadOf<typeof OutcomeCreated>,
 ): Promise<NotifyOutcome> {
+  return notifyEveryoneWhoCanSee(manager, event, () => loadPoll(manager, event.pollId), {
+    kind: 'outcome_created',
+    recordType: 'Outcome',
+    recordId: event.outcomeId,
+  });
+}
+
+/**
+ * The shape of new_discussion, poll_created and outcome_created: the activity row must exist (else the event
+ * is retried), a discarded record tells nobody, and everyone who can see the record hears of it by volume,
+ * in-app and by a mail of the same kind.
+ */
+async function notifyEveryoneWhoCanSee(
+  manager: EntityManager,
+  event: { eventId: number; actorId: number },
+  loadRecord: () => Promise<ThreadRecord | undefined>,
+  mail: {
+    kind: 'new_discussion' | 'poll_created' | 'outcome_created';
+    recordType: 'Discussion' | 'Poll' | 'Outcome';
+    recordId: number;
+  },
+): Promise<NotifyOutcome> {
   const activity = await loadActivity(manager, event.eventId);
-  const poll = await loadPoll(manager, event.pollId);
-  if (!poll || poll.discarded) return { notified: false, reason: 'record_discarded' };
+  const record = await loadRecord();
+  if (!record || record.discarded) return { notified: false, reason: 'record_discarded' };
   const report = await fanOut(
     manager,
     {
       eventId: activity.id,
       actorId: event.actorId,
-      kind: 'outcome_created',
-      url: poll.path,
-      translationValues: { name: await userName(manager, event.actorId), title: poll.title },
-      mail: { kind: 'outcome_created', recordType: 'Outcome', recordId: event.outcomeId },
+      kind: mail.kind,
+      url: record.path,
+      translationValues: { name: await userName(manager, event.actorId), title: record.title },
+      mail,
     },
-    everyoneInScope(poll.scope),
+    everyoneInScope(record.scope),
   );
-  return { notified: true, activity, groupId: poll.scope.groupId, report };
+  return { notified: true, activity, groupId: record.scope.groupId, report };
 }
 
 /** user_mentioned: the mentioned people who can see the record; e-mail if they keep mention mails on. */
