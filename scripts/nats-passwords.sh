@@ -5,5 +5,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 for var in $(grep -ho 'password: \$[A-Z0-9_]*' deploy/nats/auth.conf | sed 's/.*\$//' | sort -u) DASHBOARD_PASSWORD; do
-  printf '%s=%s\n' "$var" "$(node -e "process.stdout.write(require('crypto').randomBytes(24).toString('base64url'))")"
+  # A letter first: nats-server parses the value as a config token, and one starting with a digit or '-' fails.
+  printf '%s=n%s\n' "$var" "$(node -e "process.stdout.write(require('crypto').randomBytes(24).toString('base64url'))")"
 done

@@ -28,7 +28,9 @@ export async function startSecuredNats(): Promise<SecuredNats> {
   const dir = await mkdtemp(join(tmpdir(), 'nats-secured-'));
   const port = await freePort();
   const users = natsUsers();
-  const passwords = Object.fromEntries(users.map((u) => [u.user, randomBytes(12).toString('hex')]));
+  // nats-server parses a variable's value as a config token: one starting with a digit (`0e12…`) is a
+  // number and fails, so every password starts with a letter.
+  const passwords = Object.fromEntries(users.map((u) => [u.user, `n${randomBytes(12).toString('hex')}`]));
   const conf = join(dir, 'nats.conf');
   await writeFile(
     conf,

@@ -1,59 +1,28 @@
-import { connect, type NatsConnection } from 'nats';
-import type { DataSource } from 'typeorm';
 import { Contracts } from '@lib/contracts';
-import { AllEntities, AllMigrations, createDataSource, Outbox } from '@lib/db';
-import type { RunningService } from '@lib/jetstream';
-import {
-  createMigratedTestDatabase,
-  startNatsServer,
-  startServiceUnderTest,
-  waitFor,
-  type NatsServerHandle,
-  type TestDatabase,
-} from '@lib/testing';
+import { Outbox } from '@lib/db';
+import { waitFor } from '@lib/testing';
+import { type NatsConnection } from 'nats';
+import type { DataSource } from 'typeorm';
 import { SubscriptionMailKinds } from '../../notifier/src/email/records/subscription-records';
-import { JanitorConfigSchema } from '../src/config';
-import { JanitorModule } from '../src/janitor.module';
 import { SubscriptionExpiry } from '../src/subscriptions/subscription-expiry';
-import { databaseDigest, publishAndAwaitDeadLetter } from './job-harness';
+import { startJanitorUnderTest, type JanitorUnderTest } from './janitor-under-test';
 import { JanitorWorld } from './janitor-world';
+import { databaseDigest, publishAndAwaitDeadLetter } from './job-harness';
 
 const day = 24 * 3600_000;
 
 describe('check-subscriptions (real NATS and PostgreSQL)', () => {
-  let nats: NatsServerHandle;
-  let database: TestDatabase;
+  let harness: JanitorUnderTest;
   let db: DataSource;
-  let janitor: RunningService;
   let client: NatsConnection;
   let world: JanitorWorld;
 
   beforeAll(async () => {
-    [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
-    world = new JanitorWorld(db);
-    janitor = await startServiceUnderTest({
-      name: 'janitor',
-      module: JanitorModule,
-      configSchema: JanitorConfigSchema,
-      natsUrl: nats.url,
-      databaseUrl: database.url,
-      env: { JANITOR_BATCH_SIZE: '2' },
-    });
-    client = await connect({ servers: nats.url });
+    harness = await startJanitorUnderTest({ JANITOR_BATCH_SIZE: '2' });
+    ({ db, client, world } = harness);
   });
 
-  afterAll(async () => {
-    await janitor?.stop();
-    await client?.close();
-    await db?.destroy();
-    await nats?.cleanup();
-    await database?.drop();
-  });
+  afterAll(() => harness?.stop());
 
   const mails = async () =>
     (

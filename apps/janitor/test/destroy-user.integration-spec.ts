@@ -1,21 +1,11 @@
-import { connect, type NatsConnection } from 'nats';
+import { waitFor } from '@lib/testing';
+import { type NatsConnection } from 'nats';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
-import { AllEntities, AllMigrations, createDataSource } from '@lib/db';
-import type { RunningService } from '@lib/jetstream';
-import {
-  createMigratedTestDatabase,
-  startNatsServer,
-  startServiceUnderTest,
-  waitFor,
-  type NatsServerHandle,
-  type TestDatabase,
-} from '@lib/testing';
 import { TombstoneUsername, UserDestruction } from '../src/accounts/user-destruction';
-import { JanitorConfigSchema } from '../src/config';
-import { JanitorModule } from '../src/janitor.module';
-import { databaseDigest, publishAndAwaitDeadLetter } from './job-harness';
+import { startJanitorUnderTest, type JanitorUnderTest } from './janitor-under-test';
 import { JanitorWorld } from './janitor-world';
+import { databaseDigest, publishAndAwaitDeadLetter } from './job-harness';
 
 const quiet = pino({ level: 'silent' });
 
@@ -52,39 +42,17 @@ const UserColumns: [string, string][] = [
 ];
 
 describe('destroy-user (real NATS and PostgreSQL)', () => {
-  let nats: NatsServerHandle;
-  let database: TestDatabase;
+  let harness: JanitorUnderTest;
   let db: DataSource;
-  let janitor: RunningService;
   let client: NatsConnection;
   let world: JanitorWorld;
 
   beforeAll(async () => {
-    [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
-    world = new JanitorWorld(db);
-    janitor = await startServiceUnderTest({
-      name: 'janitor',
-      module: JanitorModule,
-      configSchema: JanitorConfigSchema,
-      natsUrl: nats.url,
-      databaseUrl: database.url,
-      env: { JANITOR_BATCH_SIZE: '4' },
-    });
-    client = await connect({ servers: nats.url });
+    harness = await startJanitorUnderTest({ JANITOR_BATCH_SIZE: '4' });
+    ({ db, client, world } = harness);
   });
 
-  afterAll(async () => {
-    await janitor?.stop();
-    await client?.close();
-    await db?.destroy();
-    await nats?.cleanup();
-    await database?.drop();
-  });
+  afterAll(() => harness?.stop());
 
   const count = async (sql: string, params: unknown[]): Promise<number> =>
     Number(((await db.query(sql, params)) as { n: string }[])[0].n);

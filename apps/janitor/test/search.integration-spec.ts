@@ -1,54 +1,23 @@
-import { connect, headers, type NatsConnection } from 'nats';
+import { durableName } from '@lib/jetstream';
+import { waitFor } from '@lib/testing';
+import { headers, type NatsConnection } from 'nats';
 import type { DataSource } from 'typeorm';
-import { AllEntities, AllMigrations, createDataSource } from '@lib/db';
-import { durableName, type RunningService } from '@lib/jetstream';
-import {
-  createMigratedTestDatabase,
-  startNatsServer,
-  startServiceUnderTest,
-  waitFor,
-  type NatsServerHandle,
-  type TestDatabase,
-} from '@lib/testing';
-import { JanitorConfigSchema } from '../src/config';
-import { JanitorModule } from '../src/janitor.module';
 import { SearchIndex } from '../src/search/search-index';
+import { startJanitorUnderTest, type JanitorUnderTest } from './janitor-under-test';
 import { JanitorWorld } from './janitor-world';
 
 describe('reindex-search: search_documents follow the domain events (real NATS and PostgreSQL)', () => {
-  let nats: NatsServerHandle;
-  let database: TestDatabase;
+  let harness: JanitorUnderTest;
   let db: DataSource;
-  let janitor: RunningService;
   let client: NatsConnection;
   let world: JanitorWorld;
 
   beforeAll(async () => {
-    [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
-    world = new JanitorWorld(db);
-    janitor = await startServiceUnderTest({
-      name: 'janitor',
-      module: JanitorModule,
-      configSchema: JanitorConfigSchema,
-      natsUrl: nats.url,
-      databaseUrl: database.url,
-      env: { JANITOR_BATCH_SIZE: '2' },
-    });
-    client = await connect({ servers: nats.url });
+    harness = await startJanitorUnderTest({ JANITOR_BATCH_SIZE: '2' });
+    ({ db, client, world } = harness);
   });
 
-  afterAll(async () => {
-    await janitor?.stop();
-    await client?.close();
-    await db?.destroy();
-    await nats?.cleanup();
-    await database?.drop();
-  });
+  afterAll(() => harness?.stop());
 
   const publish = (subject: string, payload: object) =>
     client.jetstream().publish(subject, JSON.stringify(payload));
