@@ -1,23 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import {
   createMigratedTestDatabase,
   sleep,
+  spawnScript,
   startNatsServer,
   waitFor,
   type NatsServerHandle,
+  type ScriptProcess,
   type TestDatabase,
 } from '@lib/testing';
 import { FastCronTable } from './fixtures/fast-scheduler';
 
-const root = resolve(__dirname, '../..');
-
-interface Scheduler {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<unknown>;
-}
+type Scheduler = ScriptProcess;
 
 interface Fire {
   entry: string;
@@ -59,35 +54,11 @@ describe('two schedulers, a crash and a restart', () => {
   });
 
   function spawnScheduler(): Scheduler {
-    const child = spawn(
-      process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        join(__dirname, 'fixtures/fast-scheduler.ts'),
-      ],
-      {
-        cwd: root,
-        env: {
-          ...process.env,
-          TS_NODE_PROJECT: join(root, 'tsconfig.json'),
-          NATS_URL: nats.url,
-          DATABASE_URL: database.url,
-          HTTP_PORT: '0',
-          HTTP_HOST: '127.0.0.1',
-          LOG_LEVEL: 'info',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+    const scheduler = spawnScript(
+      join(__dirname, 'fixtures/fast-scheduler.ts'),
+      { natsUrl: nats.url, databaseUrl: database.url },
+      { LOG_LEVEL: 'info' },
     );
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise((done) => child.once('close', done));
-    process.once('exit', () => child.kill('SIGKILL'));
-    const scheduler = { child, output: () => output, exited };
     running.push(scheduler);
     return scheduler;
   }

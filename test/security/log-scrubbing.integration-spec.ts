@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import { DeadLetterHeaders } from '@lib/contracts';
 import { JetStreamPublisher } from '@lib/jetstream';
 import {
   createMigratedTestDatabase,
+  spawnScript,
   startNatsServer,
   waitFor,
   type NatsServerHandle,
@@ -12,8 +12,6 @@ import {
 } from '@lib/testing';
 import { TestkitContracts } from '../../libs/jetstream/test/fixtures/testkit-contracts';
 import { LeakyDatabaseUrl, LeakyEmail, LeakyPassword } from './fixtures/leaky-worker';
-
-const root = resolve(__dirname, '../..');
 
 /*
  * A job fails with an error message holding a database password and an e-mail address. Neither may reach
@@ -39,38 +37,16 @@ describe('log scrubbing of a failing job', () => {
     let ready = false;
     client.subscribe('leaky.ready', { callback: () => (ready = true) });
     await client.flush();
-    const child = spawn(
-      process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        join(__dirname, 'fixtures/leaky-worker.ts'),
-      ],
-      {
-        cwd: root,
-        env: {
-          ...process.env,
-          TS_NODE_PROJECT: join(root, 'tsconfig.json'),
-          NATS_URL: nats.url,
-          DATABASE_URL: database.url,
-          HTTP_PORT: '0',
-          HTTP_HOST: '127.0.0.1',
-          LOG_LEVEL: 'info',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+    const leaky = spawnScript(
+      join(__dirname, 'fixtures/leaky-worker.ts'),
+      { natsUrl: nats.url, databaseUrl: database.url },
+      { LOG_LEVEL: 'info' },
     );
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise((done) => child.once('close', done));
     try {
       // ts-node compiles the app graph first: on a loaded machine that alone takes tens of seconds.
       await waitFor(
         () => {
-          if (child.exitCode !== null) throw new Error(`the leaky worker exited: ${output}`);
+          if (leaky.child.exitCode !== null) throw new Error(`the leaky worker exited: ${leaky.output()}`);
           return ready;
         },
         { timeoutMs: 90_000, description: 'the leaky worker to start' },
@@ -83,12 +59,13 @@ describe('log scrubbing of a failing job', () => {
         () => jsm.streams.getMessage('DLQ', { last_by_subj: 'dlq.jobs.testkit.work' }).catch(() => null),
         { timeoutMs: 20_000, description: 'the dead letter' },
       );
-      await waitFor(() => output.includes('job moved to the DLQ'), {
+      await waitFor(() => leaky.output().includes('job moved to the DLQ'), {
         description: 'the dead-letter log line',
       });
 
       const error = dead.header.get(DeadLetterHeaders.error);
       const stack = dead.header.get(DeadLetterHeaders.stack);
+      const output = leaky.output();
       const lines = output.split('\n').filter((line) => line.includes('could not reach'));
       expect(lines.length).toBe(3); // two "will retry" lines and the dead-letter line, each with the error
       for (const text of [error, stack, output]) {
@@ -104,8 +81,8 @@ describe('log scrubbing of a failing job', () => {
       for (const line of lines) expect(line).toContain('postgres://[redacted]@db.internal:5432/loomio');
       expect(lines.every((line) => JSON.parse(line).err.message === error)).toBe(true);
     } finally {
-      child.kill('SIGTERM');
-      await exited;
+      leaky.child.kill('SIGTERM');
+      await leaky.exited;
     }
   }, 150_000);
 });
