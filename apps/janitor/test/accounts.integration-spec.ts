@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { Contracts } from '@lib/contracts';
-import { AllEntities, AllMigrations, createDataSource, Outbox } from '@lib/db';
-import { createMigratedTestDatabase, type TestDatabase } from '@lib/testing';
+import { Outbox } from '@lib/db';
+import { createMigratedTestDatabase, type TestDatabase, openTestDataSource } from '@lib/testing';
 import { PollWorld } from '../../poller/test/poll-world';
 import { AccountStatus } from '../src/accounts/account-status';
 
@@ -13,11 +13,7 @@ describe('deactivate-user and reactivate-user (real PostgreSQL)', () => {
 
   beforeAll(async () => {
     database = await createMigratedTestDatabase();
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
+    db = await openTestDataSource(database.url);
     world = new PollWorld(db);
     accounts = new AccountStatus(db, new Outbox(Contracts, 'urn:test'));
   });

@@ -1,6 +1,5 @@
 import { connect, type NatsConnection } from 'nats';
 import type { DataSource } from 'typeorm';
-import { AllEntities, AllMigrations, createDataSource } from '@lib/db';
 import type { RunningService } from '@lib/jetstream';
 import {
   createMigratedTestDatabase,
@@ -9,6 +8,7 @@ import {
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
+  openTestDataSource,
 } from '@lib/testing';
 import { JanitorConfigSchema } from '../src/config';
 import { HeadingIdBackfill } from '../src/headings/heading-id-backfill';
@@ -26,11 +26,7 @@ describe('add-heading-ids (real NATS and PostgreSQL)', () => {
 
   beforeAll(async () => {
     [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
+    db = await openTestDataSource(database.url);
     world = new JanitorWorld(db);
     client = await connect({ servers: nats.url });
   });

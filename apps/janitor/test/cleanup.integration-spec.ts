@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
-import { AllEntities, AllMigrations, createDataSource } from '@lib/db';
 import type { RunningService } from '@lib/jetstream';
 import { AddressPolicy } from '@lib/outbound';
 import {
@@ -16,6 +15,7 @@ import {
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
+  openTestDataSource,
 } from '@lib/testing';
 import { BlockedDomains, parseDomainList } from '../src/cleanup/blocked-domains';
 import { ExpirySweeps } from '../src/cleanup/expiry-sweeps';
@@ -41,11 +41,7 @@ describe('janitor cleanups (real NATS and PostgreSQL)', () => {
 
   beforeAll(async () => {
     [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
+    db = await openTestDataSource(database.url);
     world = new JanitorWorld(db);
     directory = await mkdtemp(join(tmpdir(), 'janitor-'));
     janitor = await startServiceUnderTest({

@@ -1,8 +1,8 @@
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { Contracts } from '@lib/contracts';
-import { AllEntities, AllMigrations, createDataSource, Outbox } from '@lib/db';
-import { createMigratedTestDatabase, type TestDatabase } from '@lib/testing';
+import { Outbox } from '@lib/db';
+import { createMigratedTestDatabase, type TestDatabase, openTestDataSource } from '@lib/testing';
 import { BatchDeleter } from '../src/destroy/batch-delete';
 import { Dependencies, reachableFrom, References } from '../src/destroy/dependency-graph';
 import { GroupDestruction } from '../src/destroy/group-destruction';
@@ -33,11 +33,7 @@ describe('batch delete and destroy-* (real PostgreSQL)', () => {
 
   beforeAll(async () => {
     database = await createMigratedTestDatabase();
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
+    db = await openTestDataSource(database.url);
     world = new JanitorWorld(db);
   });
 

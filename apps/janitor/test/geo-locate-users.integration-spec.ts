@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import type { DataSource } from 'typeorm';
-import { AllEntities, AllMigrations, createDataSource } from '@lib/db';
 import type { RunningService } from '@lib/jetstream';
 import {
   createMigratedTestDatabase,
@@ -12,6 +11,7 @@ import {
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
+  openTestDataSource,
 } from '@lib/testing';
 import { JanitorConfigSchema } from '../src/config';
 import { CountryDatabase, UserGeolocation } from '../src/geo/user-geolocation';
@@ -37,11 +37,7 @@ describe('geo-locate-users (real NATS and PostgreSQL, a generated .mmdb file)', 
     geoFile = join(directory, 'country.mmdb');
     await writeFile(geoFile, tinyCountryDatabase(Networks));
     [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
+    db = await openTestDataSource(database.url);
     world = new JanitorWorld(db);
     janitor = await startServiceUnderTest({
       name: 'janitor',

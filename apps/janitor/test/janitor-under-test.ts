@@ -1,6 +1,5 @@
 import { connect, type NatsConnection } from 'nats';
 import type { DataSource } from 'typeorm';
-import { AllEntities, AllMigrations, createDataSource } from '@lib/db';
 import type { RunningService } from '@lib/jetstream';
 import {
   createMigratedTestDatabase,
@@ -8,6 +7,7 @@ import {
   startServiceUnderTest,
   type NatsServerHandle,
   type TestDatabase,
+  openTestDataSource,
 } from '@lib/testing';
 import { JanitorConfigSchema } from '../src/config';
 import { JanitorModule } from '../src/janitor.module';
@@ -26,11 +26,7 @@ export interface JanitorUnderTest {
 
 export async function startJanitorUnderTest(env: Record<string, string> = {}): Promise<JanitorUnderTest> {
   const [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-  const db = await createDataSource({
-    url: database.url,
-    entities: AllEntities,
-    migrations: AllMigrations,
-  }).initialize();
+  const db = await openTestDataSource(database.url);
   const janitor = await startServiceUnderTest({
     name: 'janitor',
     module: JanitorModule,

@@ -1,5 +1,5 @@
 import { connect, type NatsConnection } from 'nats';
-import { Inbox, AllEntities, AllMigrations, createDataSource } from '@lib/db';
+import { Inbox } from '@lib/db';
 import type { RunningService } from '@lib/jetstream';
 import {
   createMigratedTestDatabase,
@@ -8,6 +8,7 @@ import {
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
+  openTestDataSource,
 } from '@lib/testing';
 import type { DataSource } from 'typeorm';
 import { JanitorConfigSchema } from '../src/config';
@@ -22,11 +23,7 @@ describe('janitor: prune-processed-messages', () => {
 
   beforeAll(async () => {
     [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    dataSource = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
+    dataSource = await openTestDataSource(database.url);
     janitor = await startServiceUnderTest({
       name: 'janitor',
       module: JanitorModule,

@@ -1,7 +1,6 @@
 import { connect, type NatsConnection } from 'nats';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
-import { AllEntities, AllMigrations, createDataSource } from '@lib/db';
 import { OutboxRelay, type RunningService } from '@lib/jetstream';
 import {
   createMigratedTestDatabase,
@@ -12,6 +11,7 @@ import {
   type NatsServerHandle,
   type SmtpCaptureHandle,
   type TestDatabase,
+  openTestDataSource,
 } from '@lib/testing';
 import { NotifierConfigSchema } from '../../notifier/src/config';
 import { NotifierModule } from '../../notifier/src/notifier.module';
@@ -35,11 +35,7 @@ describe('redact-user with the notifier (real NATS, PostgreSQL and SMTP)', () =>
       createMigratedTestDatabase(),
       startSmtpCapture(),
     ]);
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
+    db = await openTestDataSource(database.url);
     services.push(
       await startServiceUnderTest({
         name: 'janitor',

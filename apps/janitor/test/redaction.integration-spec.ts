@@ -3,7 +3,7 @@ import { connect, type NatsConnection } from 'nats';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { Contracts } from '@lib/contracts';
-import { AllEntities, AllMigrations, createDataSource, Outbox } from '@lib/db';
+import { Outbox } from '@lib/db';
 import { OutboxRelay, type RunningService } from '@lib/jetstream';
 import {
   createMigratedTestDatabase,
@@ -12,6 +12,7 @@ import {
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
+  openTestDataSource,
 } from '@lib/testing';
 import { AccountStatus } from '../src/accounts/account-status';
 import { JanitorConfigSchema } from '../src/config';
@@ -177,11 +178,7 @@ describe('redact-user (real PostgreSQL)', () => {
 
   beforeAll(async () => {
     database = await createMigratedTestDatabase();
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
+    db = await openTestDataSource(database.url);
     world = new JanitorWorld(db);
     const outbox = new Outbox(Contracts, 'urn:test');
     redaction = new UserRedaction(
@@ -321,11 +318,7 @@ describe('redact-user through NATS: no trace in any stream', () => {
 
   beforeAll(async () => {
     [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
+    db = await openTestDataSource(database.url);
     janitor = await startServiceUnderTest({
       name: 'janitor',
       module: JanitorModule,

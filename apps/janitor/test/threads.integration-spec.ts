@@ -1,6 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { AllEntities, AllMigrations, createDataSource } from '@lib/db';
-import { createMigratedTestDatabase, type TestDatabase } from '@lib/testing';
+import { createMigratedTestDatabase, type TestDatabase, openTestDataSource } from '@lib/testing';
 import { MembershipRedemption } from '../src/accounts/membership-redemption';
 import { RevokeMemberships } from '../src/accounts/revoke-memberships';
 import { SearchIndex } from '../src/search/search-index';
@@ -25,11 +24,7 @@ describe('repair-thread, move-comments, revoke-memberships and accept-membership
 
   beforeAll(async () => {
     database = await createMigratedTestDatabase();
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
+    db = await openTestDataSource(database.url);
     world = new JanitorWorld(db);
     author = await world.user();
   });

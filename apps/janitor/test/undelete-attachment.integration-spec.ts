@@ -1,6 +1,5 @@
 import { connect, type NatsConnection } from 'nats';
 import type { DataSource } from 'typeorm';
-import { AllEntities, AllMigrations, createDataSource } from '@lib/db';
 import { ObjectBuckets, ObjectFiles, type RunningService } from '@lib/jetstream';
 import {
   createMigratedTestDatabase,
@@ -9,6 +8,7 @@ import {
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
+  openTestDataSource,
 } from '@lib/testing';
 import { AttachmentTrash, trashName } from '../src/attachments/attachment-trash';
 import { JanitorConfigSchema } from '../src/config';
@@ -30,11 +30,7 @@ describe('undelete-attachment and the attachment trash (real NATS and PostgreSQL
 
   beforeAll(async () => {
     [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
+    db = await openTestDataSource(database.url);
     world = new JanitorWorld(db);
     client = await connect({ servers: nats.url });
     files = await ObjectFiles.open(client, ObjectBuckets.attachments);

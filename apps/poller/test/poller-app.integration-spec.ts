@@ -1,7 +1,6 @@
 import { connect, type NatsConnection } from 'nats';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
-import { AllEntities, AllMigrations, createDataSource } from '@lib/db';
 import { OutboxRelay, type RunningService } from '@lib/jetstream';
 import {
   createMigratedTestDatabase,
@@ -11,6 +10,7 @@ import {
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
+  openTestDataSource,
 } from '@lib/testing';
 import { PollerConfigSchema } from '../src/config';
 import { PollerModule } from '../src/poller.module';
@@ -27,11 +27,7 @@ describe('poller app: replicas, redelivery and counts (real NATS and PostgreSQL)
 
   beforeAll(async () => {
     [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
+    db = await openTestDataSource(database.url);
     world = new PollWorld(db);
     for (let i = 0; i < 2; i++) {
       replicas.push(

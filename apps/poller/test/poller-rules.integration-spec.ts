@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { Contracts } from '@lib/contracts';
-import { AllEntities, AllMigrations, createDataSource, Outbox } from '@lib/db';
-import { createMigratedTestDatabase, type TestDatabase } from '@lib/testing';
+import { Outbox } from '@lib/db';
+import { createMigratedTestDatabase, type TestDatabase, openTestDataSource } from '@lib/testing';
 import { ClosingSoonAnnouncer } from '../src/polls/announce-closing-soon';
 import { ExpiredPollCloser } from '../src/polls/close-expired-polls';
 import { PollWorld } from './poll-world';
@@ -16,11 +16,7 @@ describe('poller rules (real PostgreSQL)', () => {
 
   beforeAll(async () => {
     database = await createMigratedTestDatabase();
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
+    db = await openTestDataSource(database.url);
     world = new PollWorld(db);
   });
 

@@ -2,7 +2,7 @@ import { connect, headers, type NatsConnection } from 'nats';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { CloudEventHeaders, Contracts } from '@lib/contracts';
-import { AllEntities, AllMigrations, createDataSource, Outbox } from '@lib/db';
+import { Outbox } from '@lib/db';
 import { OutboxRelay, type RunningService } from '@lib/jetstream';
 import {
   createMigratedTestDatabase,
@@ -12,6 +12,7 @@ import {
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
+  openTestDataSource,
 } from '@lib/testing';
 import { PollerConfigSchema } from '../src/config';
 import { PollerModule } from '../src/poller.module';
@@ -33,11 +34,7 @@ describe('poller: stance scores and reminders to the undecided (real NATS and Po
 
   beforeAll(async () => {
     [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
+    db = await openTestDataSource(database.url);
     world = new PollWorld(db);
     poller = await startServiceUnderTest({
       name: 'poller',

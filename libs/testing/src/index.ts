@@ -19,7 +19,7 @@ export {
   type TestDatabaseOptions,
 } from './test-database';
 export { sleep, waitFor, type Falsy, type WaitForOptions } from './wait-for';
-export { createMigratedTestDatabase } from './migrated-database';
+export { createMigratedTestDatabase, openTestDataSource } from './migrated-database';
 export { startServiceUnderTest, type ServiceUnderTest } from './service-under-test';
 export { startPostgresCluster, POSTGRES_BIN_DIR, type PostgresClusterHandle } from './postgres-cluster';
 export { spawnScript, type ScriptProcess, type ScriptServers } from './script-process';

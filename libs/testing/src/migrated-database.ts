@@ -1,4 +1,5 @@
-import { migrateDatabase } from '@lib/db';
+import type { DataSource } from 'typeorm';
+import { AllEntities, AllMigrations, createDataSource, migrateDatabase } from '@lib/db';
 import { createTestDatabase, type TestDatabase, type TestDatabaseOptions } from './test-database';
 
 /** A private database with every migration applied, as a service expects it at boot. */
@@ -11,4 +12,9 @@ export async function createMigratedTestDatabase(options: TestDatabaseOptions = 
     throw error;
   }
   return database;
+}
+
+/** A DataSource with every entity, connected to a (migrated) test database. */
+export function openTestDataSource(url: string): Promise<DataSource> {
+  return createDataSource({ url, entities: AllEntities, migrations: AllMigrations }).initialize();
 }
