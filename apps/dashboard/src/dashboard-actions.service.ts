@@ -7,6 +7,7 @@ import {
   type RetryAllResult,
   type RetryResult,
 } from '@lib/jetstream';
+import { PausedKeys } from './rate-limits/paused-keys';
 import { ScheduledJobs } from './scheduled/scheduled-jobs';
 
 /** Subject filters operators type: NATS tokens and wildcards, nothing else. */
@@ -39,6 +40,7 @@ export class DashboardActions {
   constructor(
     private readonly admin: OperatorAdmin,
     private readonly scheduled: ScheduledJobs,
+    private readonly pausedKeys: PausedKeys,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -78,6 +80,15 @@ export class DashboardActions {
   async setCronPaused(user: string, name: string, paused: boolean): Promise<void> {
     await this.admin.cron.setPaused(name, paused);
     this.audit(user, paused ? 'cron entry paused' : 'cron entry resumed', { cron: name });
+  }
+
+  async resumePausedKey(
+    user: string,
+    id: string,
+  ): Promise<{ consumer: string; subject: string; key: string }> {
+    const resumed = await this.pausedKeys.resume(id);
+    this.audit(user, 'paused key resumed', resumed);
+    return resumed;
   }
 
   private audit(user: string, action: string, details: object): void {

@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
 import {
   JetStreamPublisher,
+  JobStatuses,
   LOGGER,
   NATS_CONNECTION,
   OperatorAdmin,
+  RateLimitAdmin,
   SERVICE_CONFIG,
   type ServiceConfig,
 } from '@lib/jetstream';
@@ -13,7 +16,9 @@ import { LoginController } from './auth/login.controller';
 import { SessionGuard } from './auth/session.guard';
 import { DashboardActions } from './dashboard-actions.service';
 import { DashboardData } from './dashboard-data.service';
+import { JobLookup } from './jobs/job-lookup';
 import { HistorySampler } from './overview/history-sampler.service';
+import { PausedKeys } from './rate-limits/paused-keys';
 import { ScheduledJobs } from './scheduled/scheduled-jobs';
 import { Renderer } from './views/renderer';
 import { ApiController } from './web/api.controller';
@@ -36,6 +41,17 @@ import { PagesController } from './web/pages.controller';
         config: ServiceConfig,
       ) => OperatorAdmin.open(nc, publisher, logger, config.NATS_STREAM_REPLICAS),
     },
+    {
+      provide: RateLimitAdmin,
+      inject: [NATS_CONNECTION, SERVICE_CONFIG],
+      useFactory: (nc: Parameters<typeof RateLimitAdmin.open>[0], config: ServiceConfig) =>
+        RateLimitAdmin.open(nc, config.NATS_STREAM_REPLICAS),
+    },
+    {
+      provide: JobStatuses,
+      inject: [DataSource],
+      useFactory: (dataSource: DataSource) => new JobStatuses(dataSource),
+    },
     DashboardAuth,
     SessionGuard,
     Renderer,
@@ -44,6 +60,8 @@ import { PagesController } from './web/pages.controller';
     HistorySampler,
     DashboardData,
     DashboardActions,
+    PausedKeys,
+    JobLookup,
   ],
 })
 export class DashboardModule {}

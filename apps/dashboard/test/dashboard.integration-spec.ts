@@ -5,7 +5,15 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { DataSource } from 'typeorm';
 import { CronTable } from '@lib/contracts';
 import { insertOutboxRow, OutboxRetryScheduler } from '@lib/db';
-import { DeadLetterAdmin, OutboxRelay, type RunningService } from '@lib/jetstream';
+import {
+  budgetKey,
+  DeadLetterAdmin,
+  KeyBudgetStore,
+  OutboxRelay,
+  RateLimitAdmin,
+  RateLimitBuckets,
+  type RunningService,
+} from '@lib/jetstream';
 import {
   createMigratedTestDatabase,
   startNatsServer,
@@ -27,6 +35,8 @@ const Work = 'jobs.testkit.work';
 
 /** The ids whose jobs fail; the test lifts the failure before retrying one from the UI. */
 const poisoned = new Set<number>([1, 2]);
+/** The job ids enqueue returned, by payload id, for the job lookup. */
+const jobIds = new Map<number, string>();
 
 describe('dashboard (browser)', () => {
   let nats: NatsServerHandle;
@@ -111,7 +121,19 @@ describe('dashboard (browser)', () => {
   };
 
   it('sends every page to the login form and answers 401 on every API route without a session', async () => {
-    for (const path of ['/', '/streams', '/workers', '/scheduled', '/retries', '/dead', '/dead/1', '/cron']) {
+    for (const path of [
+      '/',
+      '/streams',
+      '/workers',
+      '/scheduled',
+      '/retries',
+      '/dead',
+      '/dead/1',
+      '/cron',
+      '/rate-limits',
+      '/jobs',
+      '/jobs?id=x',
+    ]) {
       const response = await fetch(base + path, { redirect: 'manual' });
       expect([path, response.status]).toEqual([path, 303]);
       expect(response.headers.get('location')).toBe(`/login?next=${encodeURIComponent(path)}`);
@@ -122,6 +144,7 @@ describe('dashboard (browser)', () => {
       '/dead/retry-all',
       '/scheduled/x/run',
       '/cron/x/run',
+      '/rate-limits/x/resume',
       '/logout',
     ]) {
       const response = await fetch(base + path, { method: 'POST', redirect: 'manual' });
@@ -148,6 +171,9 @@ describe('dashboard (browser)', () => {
       ['POST', '/api/cron/x/run'],
       ['POST', '/api/cron/x/pause'],
       ['POST', '/api/cron/x/resume'],
+      ['GET', '/api/rate-limits'],
+      ['POST', '/api/rate-limits/x/resume'],
+      ['GET', '/api/jobs/x'],
     ];
     for (const [method, path] of api) {
       const response = await fetch(base + path, { method, redirect: 'manual' });
@@ -162,7 +188,9 @@ describe('dashboard (browser)', () => {
   });
 
   it('logs in and shows a dead job caused by the test; a retry from the UI succeeds', async () => {
-    for (const id of [1, 2, 3, 4, 5]) await testkit.service.publisher.publish(Work as never, { id } as never);
+    for (const id of [1, 2, 3, 4, 5]) {
+      jobIds.set(id, (await testkit.service.publisher.publish(Work as never, { id } as never)).id);
+    }
     await waitFor(async () => (await deadLetters.count({ subject: Work })) === 2, {
       description: 'jobs 1 and 2 dead-lettered',
     });
@@ -292,6 +320,103 @@ describe('dashboard (browser)', () => {
     );
   });
 
+  it('lists paused keys with their slots in use, and resumes one from the UI', async () => {
+    const rateLimits = await RateLimitAdmin.open(nc);
+    const consumer = 'testkit__jobs_testkit_work';
+    const hooks = { consumer, subject: Work, key: 'hooks.example.org' };
+    const mail = { consumer, subject: Work, key: 'smtp-relay' };
+    await rateLimits.pauseKey(hooks, 60_000, 'HTTP 429 (Retry-After: 60)');
+    await rateLimits.pauseKey(mail, 15 * 60_000, 'maintenance');
+    // One job of the hooks key running somewhere: its concurrency slot, as a worker takes it.
+    const budgets = new KeyBudgetStore(
+      await nc.jetstream().views.kv(RateLimitBuckets.budgets, { history: 1 }),
+    );
+    expect(await budgets.takeSlot(budgetKey(consumer, hooks.key), 2, 'worker-1.1', 60_000)).toBe(true);
+
+    await page.goto(`${base}/`);
+    await submit(page.locator('nav a', { hasText: 'Rate limits' }));
+    expect(page.url()).toBe(`${base}/rate-limits`);
+    const row = page.locator(`tr[data-pause="${budgetKey(consumer, hooks.key)}"]`);
+    await expect(row.textContent()).resolves.toMatch(
+      /hooks\.example\.org[\s\S]*HTTP 429 \(Retry-After: 60\)/,
+    );
+    await expect(row.locator('td').nth(6).textContent()).resolves.toBe('1');
+    await expect(page.locator('tr[data-pause]').count()).resolves.toBe(2);
+    await expect(page.locator('tr.slot', { hasText: 'hooks.example.org' }).textContent()).resolves.toContain(
+      consumer,
+    );
+    await shoot('rate-limits');
+
+    await submit(row.locator('button', { hasText: 'Resume' }));
+    await expect(page.textContent('.flash')).resolves.toContain(`${Work} key hooks.example.org resumed`);
+    await expect(page.locator('tr[data-pause]').count()).resolves.toBe(1);
+    expect((await rateLimits.listPausedKeys()).map((pause) => pause.key)).toEqual(['smtp-relay']);
+
+    const view = (await (await page.request.get(`${base}/api/rate-limits`)).json()) as {
+      paused: { id: string; key: string; reason: string; until: string }[];
+      slots: { consumer: string; key: string; holders: number }[];
+    };
+    expect(view.paused).toEqual([
+      expect.objectContaining({
+        id: budgetKey(consumer, mail.key),
+        key: 'smtp-relay',
+        reason: 'maintenance',
+      }),
+    ]);
+    expect(view.slots).toEqual([
+      { consumer, key: expect.stringMatching(/^sha256 [0-9a-f]{12}…$/), holders: 1 },
+    ]);
+    const session = (await (await page.request.get(`${base}/api/session`)).json()) as { csrfToken: string };
+    const resume = () =>
+      page.request.post(`${base}/api/rate-limits/${view.paused[0].id}/resume`, {
+        headers: { 'X-CSRF-Token': session.csrfToken },
+      });
+    expect(await (await resume()).json()).toEqual({
+      consumer,
+      subject: Work,
+      key: 'smtp-relay',
+      resumed: true,
+    });
+    expect((await resume()).status()).toBe(404);
+    expect(await rateLimits.listPausedKeys()).toEqual([]);
+  });
+
+  it('looks a job up by the id enqueue returned: state, attempt, times and last error', async () => {
+    const dead = jobIds.get(2)!;
+    await page.goto(`${base}/jobs`);
+    await page.fill('input[name=id]', dead);
+    await submit('form.filter button');
+    expect(page.url()).toBe(`${base}/jobs?id=${dead}`);
+    await expect(page.textContent('dd.state')).resolves.toBe('dead');
+    await expect(page.textContent('dd.attempt')).resolves.toBe('3');
+    await expect(page.textContent('dl.job-status')).resolves.toContain('job 2 failed on purpose');
+
+    // Job 1 died too, was retried from the dead letters and then succeeded: its last error is kept.
+    const retried = jobIds.get(1)!;
+    await page.fill('input[name=id]', retried);
+    await submit('form.filter button');
+    await expect(page.textContent('dd.state')).resolves.toBe('completed');
+    await expect(page.textContent('dl.job-status')).resolves.toContain('job 1 failed on purpose');
+    await shoot('jobs');
+
+    const unknown = await page.goto(`${base}/jobs?id=no-such-job`);
+    expect(unknown!.status()).toBe(404);
+    await expect(page.textContent('.flash.error')).resolves.toContain('No status for job no-such-job');
+    const api = (await (await page.request.get(`${base}/api/jobs/${encodeURIComponent(dead)}`)).json()) as {
+      state: string;
+      attempt: number;
+      lastError: string;
+      finishedAt: string;
+    };
+    expect(api).toMatchObject({
+      state: 'dead',
+      attempt: 3,
+      lastError: expect.stringContaining('on purpose'),
+    });
+    expect(Date.parse(api.finishedAt)).toBeGreaterThan(0);
+    expect((await page.request.get(`${base}/api/jobs/no-such-job`)).status()).toBe(404);
+  });
+
   it('lists busy workers with their running jobs, streams and consumers, and the history', async () => {
     await testkit.service.publisher.publish(Work as never, { id: 20, sleepMs: 6000 } as never);
     await waitFor(() => probe.running > 0, { description: 'a long job running' });
@@ -347,6 +472,10 @@ describe('dashboard (browser)', () => {
     expect(wrong.status()).toBe(403);
     const api = await page.request.post(`${base}/api/cron/${CronTable[0].name}/pause`);
     expect(api.status()).toBe(403);
+    const resumeForm = await page.request.post(`${base}/rate-limits/x/resume`, { maxRedirects: 0 });
+    expect(resumeForm.status()).toBe(403);
+    const resumeApi = await page.request.post(`${base}/api/rate-limits/x/resume`);
+    expect(resumeApi.status()).toBe(403);
     const session = (await (await page.request.get(`${base}/api/session`)).json()) as { csrfToken: string };
     const allowed = await page.request.post(`${base}/api/cron/${CronTable[0].name}/pause`, {
       headers: { 'X-CSRF-Token': session.csrfToken },

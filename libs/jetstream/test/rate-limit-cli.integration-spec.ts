@@ -46,6 +46,12 @@ describe('operator CLI for paused rate-limit keys', () => {
       3600_000,
       'HTTP 429',
     );
+    // A second key, ending sooner: listed first (every key, not only the first the bucket returns).
+    const sooner = await admin.pauseKey(
+      { consumer, subject: 'jobs.notifier.post-to-chatbot', key: 'chatbot-7' },
+      600_000,
+      'HTTP 429',
+    );
     const [table, json] = await Promise.all([
       runCli(nats.url, ['rate-limits', 'paused']),
       runCli(nats.url, ['--json', 'rate-limits', 'paused']),
@@ -55,6 +61,7 @@ describe('operator CLI for paused rate-limit keys', () => {
       new RegExp(`${consumer} +chatbot-42 +${until.toISOString().slice(0, 19).replace('T', ' ')} +HTTP 429`),
     );
     expect(JSON.parse(json.stdout)).toEqual([
+      expect.objectContaining({ consumer, key: 'chatbot-7', until: sooner.toISOString() }),
       expect.objectContaining({
         consumer,
         key: 'chatbot-42',
@@ -65,6 +72,6 @@ describe('operator CLI for paused rate-limit keys', () => {
 
     const resumed = await runCli(nats.url, ['rate-limits', 'resume', consumer, 'chatbot-42']);
     expect(resumed.code).toBe(0);
-    expect(await admin.listPausedKeys()).toEqual([]);
+    expect((await admin.listPausedKeys()).map((pause) => pause.key)).toEqual(['chatbot-7']);
   }, 90_000);
 });

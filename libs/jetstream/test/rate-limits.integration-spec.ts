@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { connect, type NatsConnection } from 'nats';
 import {
   createMigratedTestDatabase,
@@ -42,6 +44,47 @@ function mostRunningAtOnce(started: RatekitReport[], finished: RatekitReport[]):
   return most;
 }
 
+/** Metric lines look like `jobs_throttled_total{subject="…",reason="paused"} 3`. */
+function counterValue(metrics: string, name: string, labels: Record<string, string>): number {
+  const line = metrics
+    .split('\n')
+    .find(
+      (candidate) =>
+        candidate.startsWith(`${name}{`) &&
+        Object.entries(labels).every(([label, value]) => candidate.includes(`${label}="${value}"`)),
+    );
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
+
+interface HostCall {
+  at: number;
+  status: number;
+}
+
+/** A chat service's webhook endpoint: the first call of each path answers 429 with Retry-After: 2, then 200. */
+async function startRateLimitedHost(): Promise<{
+  url(key: string): string;
+  calls(key: string): HostCall[];
+  server: Server;
+}> {
+  const calls = new Map<string, HostCall[]>();
+  const server = createServer((request, response) => {
+    const path = request.url ?? '/';
+    const seen = calls.get(path) ?? [];
+    calls.set(path, seen);
+    const status = seen.length === 0 ? 429 : 200;
+    seen.push({ at: Date.now(), status });
+    response.writeHead(status, status === 429 ? { 'retry-after': '2' } : {}).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: (key) => `${base}/hooks/${key}`,
+    calls: (key) => calls.get(`/hooks/${key}`) ?? [],
+    server,
+  };
+}
+
 describe('cluster-wide rate limits across two worker processes', () => {
   let nats: NatsServerHandle;
   let database: TestDatabase;
@@ -50,13 +93,15 @@ describe('cluster-wide rate limits across two worker processes', () => {
   const workers: RatekitProcess[] = [];
   const started: RatekitReport[] = [];
   const finished: RatekitReport[] = [];
-  const ready: number[] = [];
+  /** Each worker's HTTP address (for /metrics), by pid, once it is ready. */
+  const ready = new Map<number, string>();
+  let host: Awaited<ReturnType<typeof startRateLimitedHost>>;
   const workerEnv = { RATE_LIMIT_SLOT_LEASE_MS: '3000', ACK_WAIT_MS: '30000', WORKER_SLOTS: '20' };
 
   async function startWorker(): Promise<RatekitProcess> {
     const worker = spawnRatekitWorker(nats.url, database.url, workerEnv);
     workers.push(worker);
-    await waitFor(() => ready.includes(worker.child.pid!), {
+    await waitFor(() => ready.has(worker.child.pid!), {
       timeoutMs: 120_000,
       description: `worker ${worker.child.pid} ready: ${worker.output()}`,
     });
@@ -72,8 +117,12 @@ describe('cluster-wide rate limits across two worker processes', () => {
     client.subscribe(RatekitSubjects.started, { callback: collect(started) });
     client.subscribe(RatekitSubjects.finished, { callback: collect(finished) });
     client.subscribe(RatekitSubjects.ready, {
-      callback: (_, m) => ready.push(m.json<{ pid: number }>().pid),
+      callback: (_, m) => {
+        const { pid, httpUrl } = m.json<{ pid: number; httpUrl: string }>();
+        ready.set(pid, httpUrl);
+      },
     });
+    host = await startRateLimitedHost();
     await client.flush();
     await Promise.all([startWorker(), startWorker()]);
   }, 240_000);
@@ -83,6 +132,7 @@ describe('cluster-wide rate limits across two worker processes', () => {
     for (const worker of workers) worker.child.kill('SIGKILL');
     await Promise.all(workers.map((w) => w.exited));
     await client?.close();
+    host?.server.close();
     await nats?.cleanup();
     await database?.drop();
   });
@@ -90,56 +140,67 @@ describe('cluster-wide rate limits across two worker processes', () => {
   const of = (reports: RatekitReport[], subject: Subject, key: string) =>
     reports.filter((r) => r.subject === subject && r.key === key);
 
+  async function throttledCount(worker: RatekitProcess, reason: string): Promise<number> {
+    const metrics = await (await fetch(`${ready.get(worker.child.pid!)}/metrics`)).text();
+    return counterValue(metrics, 'jobs_throttled_total', { subject: 'jobs.ratekit.send', reason });
+  }
+
   async function publish(subject: Subject, jobs: RatekitJob[]): Promise<void> {
     await Promise.all(jobs.map((job) => publisher.publish(subject, job)));
   }
 
-  it('never starts more than 5 jobs of a key in any second across both processes, at about that rate, without spending attempts', async () => {
-    const jobs = Array.from({ length: 30 }, (_, i) => ({ id: i, key: 'a' }));
-    await publish('jobs.ratekit.send', jobs);
+  it('starts 200 jobs of one key at 10 per second across both processes: never 11 in a second, none failed, about 20 s; other keys keep the pace of unlimited jobs', async () => {
+    const jobs = Array.from({ length: 200 }, (_, i) => ({ id: i, key: 'a' }));
     const publishedAt = Date.now();
-    await sleep(300);
-    // Another key is not held up by the backlog of the first.
-    await publish(
-      'jobs.ratekit.send',
-      Array.from({ length: 5 }, (_, i) => ({ id: 100 + i, key: 'b' })),
-    );
-    const otherPublishedAt = Date.now();
-    await waitFor(() => of(finished, 'jobs.ratekit.send', 'b').length === 5, {
-      timeoutMs: 5_000,
-      description: 'the 5 jobs of key b',
-    });
-    const otherDoneAfter =
-      Math.max(...of(finished, 'jobs.ratekit.send', 'b').map((r) => r.at)) - otherPublishedAt;
-    expect(otherDoneAfter).toBeLessThan(1_000);
+    await publish('jobs.ratekit.send', jobs);
+    // Meanwhile, three times, 5 jobs of another key of the same subject and 5 jobs of a subject without limits
+    // are published together: the backlog of key a must not hold the former up more than the latter.
+    const others: { round: number; limitedMs: number; unlimitedMs: number }[] = [];
+    for (const [round, offsetMs] of [2_000, 8_000, 14_000].entries()) {
+      await sleep(publishedAt + offsetMs - Date.now());
+      const key = `b${round}`;
+      const batch = Array.from({ length: 5 }, (_, i) => ({ id: 1000 + 10 * round + i, key }));
+      const sentAt = Date.now();
+      await Promise.all([publish('jobs.ratekit.send', batch), publish('jobs.ratekit.free', batch)]);
+      await waitFor(
+        () =>
+          of(finished, 'jobs.ratekit.send', key).length === 5 &&
+          of(finished, 'jobs.ratekit.free', key).length === 5,
+        { timeoutMs: 10_000, description: `the jobs of key ${key}, limited and unlimited` },
+      );
+      const lastFinish = (subject: Subject) =>
+        Math.max(...of(finished, subject, key).map((r) => r.at)) - sentAt;
+      others.push({
+        round,
+        limitedMs: lastFinish('jobs.ratekit.send'),
+        unlimitedMs: lastFinish('jobs.ratekit.free'),
+      });
+    }
 
-    await waitFor(() => of(finished, 'jobs.ratekit.send', 'a').length === 30, {
-      timeoutMs: 20_000,
-      description: 'the 30 jobs of key a',
+    await waitFor(() => of(finished, 'jobs.ratekit.send', 'a').length === 200, {
+      timeoutMs: 40_000,
+      description: 'the 200 jobs of key a',
     });
     const runs = of(started, 'jobs.ratekit.send', 'a');
-    expect(runs).toHaveLength(30);
-    const timeline = runs
-      .map((r) => `${r.at - publishedAt}@${r.pid}`)
-      .sort((x, y) => parseInt(x) - parseInt(y));
-    const elapsed = Math.max(...runs.map((r) => r.at)) - publishedAt;
-    if (process.env.RATEKIT_DEBUG) console.log(`30 starts in ${elapsed} ms: ${timeline.join(' ')}`);
-    expect({
-      busiest: busiestWindow(
-        runs.map((r) => r.at),
-        1000,
-      ),
-      timeline,
-    }).toEqual({
-      busiest: 5,
-      timeline,
-    });
-    // 5 start at once, the other 25 at 5 per second: about 5 s in all.
-    expect(elapsed).toBeGreaterThan(4_000);
-    expect(elapsed).toBeLessThan(7_500);
-    expect(new Set(runs.map((r) => r.pid)).size).toBe(2);
+    const startTimes = runs.map((r) => r.at);
+    const firstToLast = Math.max(...startTimes) - Math.min(...startTimes);
+    const elapsed = Math.max(...of(finished, 'jobs.ratekit.send', 'a').map((r) => r.at)) - publishedAt;
+    const busiest = busiestWindow(startTimes, 1000);
+    const figures = { busiest, firstToLast, elapsed, others };
+    console.log(`200 jobs at 10/s on two processes: ${JSON.stringify(figures)}`);
+
+    // The bound itself, on the handlers' own clocks, whatever the load of the machine.
+    expect(busiest).toBe(10);
+    // Each run started once, as attempt 1, and finished: nothing failed, waiting spent no attempt.
+    expect(runs).toHaveLength(200);
+    expect(new Set(runs.map((r) => r.id)).size).toBe(200);
     expect(runs.every((r) => r.attempt === 1)).toBe(true);
-  }, 40_000);
+    expect(new Set(runs.map((r) => r.pid)).size).toBe(2);
+    // 10 at once, then 190 more at 10 per second: 19 s at least (the bound), about 20 s with the 5 % guard
+    // (docs/rate-limits.md); the upper margin is for a loaded machine.
+    expect(elapsed).toBeLessThan(24_000);
+    for (const other of others) expect(other.limitedMs).toBeLessThan(other.unlimitedMs + 500);
+  }, 75_000);
 
   it('runs at most 2 jobs of a key at once across both processes, while other keys run beside them', async () => {
     await publish('jobs.ratekit.pair', [
@@ -161,34 +222,67 @@ describe('cluster-wide rate limits across two worker processes', () => {
     expect(Math.max(...y.map((r) => r.at))).toBeLessThan(Math.max(...x[1].map((r) => r.at)));
   }, 30_000);
 
-  it('pauses a key for every process when a handler asks, lists it, and resumes it after the pause', async () => {
+  it('pauses a key on both processes for Retry-After: 2 after a real HTTP 429, while other keys run', async () => {
     const admin = await RateLimitAdmin.open(client);
-    await publish('jobs.ratekit.send', [{ id: 1, key: 'p', pauseMs: 2_000 }]);
+    const pausedBefore = await Promise.all(workers.map((w) => throttledCount(w, 'paused')));
+    // Job 1 calls the host first: 429 with Retry-After: 2, read by the notifier's own parsing.
+    await publish('jobs.ratekit.send', [{ id: 1, key: 'p', url: host.url('p') }]);
     const paused = await waitFor(async () => (await admin.listPausedKeys()).find((k) => k.key === 'p'), {
       description: 'key p listed as paused',
     });
     expect(paused.subject).toBe('jobs.ratekit.send');
     expect(paused.consumer).toBe('ratekit__jobs_ratekit_send');
     expect(paused.reason).toBe('HTTP 429');
-    const until = paused.until.getTime();
-    expect(until - Date.now()).toBeGreaterThan(1_000);
-    await publish('jobs.ratekit.send', [
-      ...Array.from({ length: 4 }, (_, i) => ({ id: 2 + i, key: 'p' })),
-      { id: 9, key: 'q' },
-    ]);
-    await waitFor(() => of(finished, 'jobs.ratekit.send', 'q').length === 1, {
-      description: 'key q not paused',
+    const [pausedAt, until] = [paused.pausedAt.getTime(), paused.until.getTime()];
+    expect(until - pausedAt).toBe(2_000);
+    // During the pause: more jobs of key p, one at a time so both processes are handed some, and jobs of q.
+    const otherKey = publish(
+      'jobs.ratekit.send',
+      Array.from({ length: 5 }, (_, i) => ({ id: 20 + i, key: 'q' })),
+    );
+    for (let id = 2; id <= 11; id++) {
+      await publish('jobs.ratekit.send', [{ id, key: 'p', url: host.url('p') }]);
+      await sleep(40);
+    }
+    await otherKey;
+    await waitFor(() => of(finished, 'jobs.ratekit.send', 'q').length === 5, {
+      description: 'the jobs of key q, not paused',
     });
-    expect(Date.now()).toBeLessThan(until);
-    await waitFor(() => of(finished, 'jobs.ratekit.send', 'p').length === 5, {
-      timeoutMs: 10_000,
-      description: 'the 5 jobs of key p after the pause',
+    await waitFor(() => of(finished, 'jobs.ratekit.send', 'p').length === 11, {
+      timeoutMs: 15_000,
+      description: 'the 11 jobs of key p after the pause',
     });
     const runs = of(started, 'jobs.ratekit.send', 'p');
-    // One start before the pause (the job that paused it), every other start after it ended.
-    expect(runs.filter((r) => r.at < until)).toHaveLength(1);
-    expect(runs).toHaveLength(6);
-    // The job that hit "429" ran again as attempt 1: neither the pause nor the waiting spent an attempt.
+    const after = runs.filter((r) => r.at >= until);
+    const resumedAt = Math.min(...after.map((r) => r.at));
+    const calls = host.calls('p');
+    const figures = {
+      pauseGapMs: resumedAt - calls[0].at,
+      resumedAfterUntilMs: resumedAt - until,
+      qDoneBeforeUntilMs: until - Math.max(...of(finished, 'jobs.ratekit.send', 'q').map((r) => r.at)),
+      pausedRefusals: (await Promise.all(workers.map((w) => throttledCount(w, 'paused')))).map(
+        (count, i) => count - pausedBefore[i],
+      ),
+    };
+    console.log(`429 with Retry-After: 2: ${JSON.stringify(figures)}`);
+
+    // The only start of key p before the pause ended is the job that got the 429; nobody called the host.
+    expect(runs.filter((r) => r.at < until).map((r) => [r.id, r.attempt])).toEqual([[1, 1]]);
+    expect(calls.map((c) => c.status)).toEqual([429, ...Array<number>(11).fill(200)]);
+    expect(calls.slice(1).every((c) => c.at >= until)).toBe(true);
+    // Both processes held jobs of key p back during the pause; both ran them after it.
+    expect(figures.pausedRefusals.every((count) => count > 0)).toBe(true);
+    expect(new Set(after.map((r) => r.pid)).size).toBe(2);
+    // Key q ran during the pause; key p resumed promptly, still within its rate.
+    expect(figures.qDoneBeforeUntilMs).toBeGreaterThan(0);
+    expect(figures.resumedAfterUntilMs).toBeLessThan(1_500);
+    expect(
+      busiestWindow(
+        after.map((r) => r.at),
+        1000,
+      ),
+    ).toBeLessThanOrEqual(10);
+    // The job that got the 429 ran again as attempt 1: neither the pause nor the waiting spent an attempt.
     expect(runs.filter((r) => r.id === 1).map((r) => r.attempt)).toEqual([1, 1]);
     expect((await admin.listPausedKeys()).find((k) => k.key === 'p')).toBeUndefined();
   }, 30_000);
@@ -197,14 +291,14 @@ describe('cluster-wide rate limits across two worker processes', () => {
     // Fill key c's second, so the failing job waits for the budget before and between its attempts.
     await publish(
       'jobs.ratekit.send',
-      Array.from({ length: 5 }, (_, i) => ({ id: i, key: 'c' })),
+      Array.from({ length: 10 }, (_, i) => ({ id: i, key: 'c' })),
     );
-    await publish('jobs.ratekit.send', [{ id: 7, key: 'c', failAttempts: 1 }]);
-    await waitFor(() => of(finished, 'jobs.ratekit.send', 'c').some((r) => r.id === 7), {
+    await publish('jobs.ratekit.send', [{ id: 77, key: 'c', failAttempts: 1 }]);
+    await waitFor(() => of(finished, 'jobs.ratekit.send', 'c').some((r) => r.id === 77), {
       description: 'the failing job of key c succeeded',
     });
     const attempts = of(started, 'jobs.ratekit.send', 'c')
-      .filter((r) => r.id === 7)
+      .filter((r) => r.id === 77)
       .map((r) => r.attempt);
     expect(attempts).toEqual([1, 2]);
   }, 20_000);
@@ -221,10 +315,13 @@ describe('cluster-wide rate limits across two worker processes', () => {
     victim.child.kill('SIGKILL');
     await victim.exited;
     const killedAt = Date.now();
-    const next = await waitFor(() => of(started, 'jobs.ratekit.solo', 'k').find((r) => r.id === 2), {
-      timeoutMs: 20_000,
-      description: 'the second job of key k after the lease',
-    });
+    // Job 2 may have been in the killed process's hands at that moment (then it too waits out the ack wait);
+    // job 3 can only reach the survivor. Whichever starts first shows the slot came free.
+    await publish('jobs.ratekit.solo', [{ id: 3, key: 'k' }]);
+    const next = await waitFor(
+      () => of(started, 'jobs.ratekit.solo', 'k').find((r) => r.id === 2 || r.id === 3),
+      { timeoutMs: 20_000, description: 'the next job of key k after the lease' },
+    );
     // Lease 3 s (renewed every second) plus the waiting job's retry interval (up to 5 s by then); the killed
     // job's own redelivery only comes after the 30 s ack wait.
     expect(next.at - killedAt).toBeLessThan(12_000);

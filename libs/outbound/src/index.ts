@@ -7,3 +7,4 @@ export * from './address-policy';
 export * from './errors';
 export * from './guarded-request';
 export * from './outbound-config';
+export * from './retry-after';

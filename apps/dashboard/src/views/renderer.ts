@@ -7,9 +7,11 @@ import {
   DeadLetterTemplate,
   DeadTemplate,
   ErrorTemplate,
+  JobsTemplate,
   LayoutTemplate,
   LoginTemplate,
   OverviewTemplate,
+  RateLimitsTemplate,
   ScheduledTemplate,
   StreamsTemplate,
   WorkersTemplate,
@@ -23,6 +25,8 @@ const Pages = {
   dead: DeadTemplate,
   deadLetter: DeadLetterTemplate,
   cron: CronTemplate,
+  rateLimits: RateLimitsTemplate,
+  jobs: JobsTemplate,
   login: LoginTemplate,
   error: ErrorTemplate,
 } as const;
@@ -33,10 +37,12 @@ const Navigation = [
   { href: '/', label: 'Overview', section: 'overview' },
   { href: '/streams', label: 'Streams', section: 'streams' },
   { href: '/workers', label: 'Busy', section: 'workers' },
+  { href: '/jobs', label: 'Jobs', section: 'jobs' },
   { href: '/scheduled', label: 'Scheduled', section: 'scheduled' },
   { href: '/retries', label: 'Retries', section: 'retries' },
   { href: '/dead', label: 'Dead', section: 'dead' },
   { href: '/cron', label: 'Cron', section: 'cron' },
+  { href: '/rate-limits', label: 'Rate limits', section: 'rate-limits' },
 ];
 
 export interface Flash {
@@ -67,6 +73,7 @@ export class Renderer {
     h.registerHelper('ago', (value: unknown) => formatRelative(value));
     h.registerHelper('duration', (value: unknown) => formatDuration(value));
     h.registerHelper('bytes', (value: unknown) => formatBytes(value));
+    h.registerHelper('uri', (value: unknown) => encodeURIComponent(typeof value === 'string' ? value : ''));
     h.registerHelper('json', (value: unknown) => JSON.stringify(value, null, 2));
     h.registerHelper('join', (value: unknown) => (Array.isArray(value) ? value.join(', ') : ''));
     h.registerHelper('truncate', (value: unknown, length: unknown) => {

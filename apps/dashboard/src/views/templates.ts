@@ -148,7 +148,7 @@ export const DeadTemplate = `<form method="get" action="/dead" class="filter">
 export const DeadLetterTemplate = `<p><a href="/dead">← all dead letters</a></p>
 <dl class="facts">
   <dt>subject</dt><dd><code>{{subject}}</code></dd>
-  <dt>job id</dt><dd><code>{{id}}</code></dd>
+  <dt>job id</dt><dd><a href="/jobs?id={{uri id}}"><code>{{id}}</code></a></dd>
   <dt>reason</dt><dd>{{reason}}</dd>
   <dt>error</dt><dd class="error">{{error}}</dd>
   <dt>attempts</dt><dd>{{attempts}}</dd>
@@ -184,5 +184,57 @@ export const CronTemplate = `<table>
   </tr>{{/each}}
   </tbody>
 </table>`;
+
+export const RateLimitsTemplate = `<p>Keys paused for every worker of every replica (a handler called <code>ctx.pauseKey</code>, e.g. after an HTTP 429 with Retry-After). Their jobs wait without spending attempts and start again, at their rate, when the pause ends or is resumed here.</p>
+<table>
+  <thead><tr><th>consumer</th><th>subject</th><th>key</th><th>paused</th><th>until</th><th>reason</th><th>slots in use</th><th></th></tr></thead>
+  <tbody>
+  {{#each paused}}<tr data-pause="{{id}}">
+    <td><code>{{consumer}}</code></td>
+    <td><code>{{subject}}</code></td>
+    <td class="key"><code>{{key}}</code></td>
+    <td title="{{time pausedAt}}">{{ago pausedAt}}</td>
+    <td class="until">{{time until}}<br><small>{{ago until}}</small></td>
+    <td>{{reason}}</td>
+    <td>{{slotsInUse}}</td>
+    <td class="actions">
+      <form method="post" action="/rate-limits/{{id}}/resume" data-confirm="Resume {{key}} now, for every worker?">${csrf}<button type="submit">Resume</button></form>
+    </td>
+  </tr>
+  {{else}}<tr><td colspan="8" class="empty">No key is paused.</td></tr>{{/each}}
+  </tbody>
+</table>
+<h2>Concurrency slots in use</h2>
+<p>Jobs of <code>concurrencyPerKey</code> subjects running now, per key, on every replica. A crashed worker's slots expire with their lease.</p>
+<table>
+  <thead><tr><th>consumer</th><th>key</th><th>slots in use</th></tr></thead>
+  <tbody>
+  {{#each slots}}<tr class="slot"><td><code>{{consumer}}</code></td><td><code>{{key}}</code></td><td>{{holders}}</td></tr>
+  {{else}}<tr><td colspan="3" class="empty">No slot in use.</td></tr>{{/each}}
+  </tbody>
+</table>`;
+
+export const JobsTemplate = `<form method="get" action="/jobs" class="filter">
+  <label>Job id <input name="id" value="{{id}}" placeholder="the id enqueue returned" required></label>
+  <button type="submit">Look up</button>
+</form>
+{{#if notFound}}<p class="flash error" role="alert">{{notFound}}</p>{{/if}}
+{{#if job}}
+<dl class="facts job-status">
+  <dt>job id</dt><dd><code>{{job.id}}</code></dd>
+  <dt>subject</dt><dd><code>{{job.subject}}</code></dd>
+  <dt>state</dt><dd class="state"><b>{{job.state}}</b></dd>
+  <dt>attempt</dt><dd class="attempt">{{job.attempt}}</dd>
+  <dt>enqueued</dt><dd>{{time job.enqueuedAt}}</dd>
+  {{#if job.scheduledFor}}<dt>scheduled for</dt><dd>{{time job.scheduledFor}}</dd>{{/if}}
+  <dt>started</dt><dd>{{time job.startedAt}}</dd>
+  <dt>finished</dt><dd>{{time job.finishedAt}}</dd>
+  {{#if job.nextAttemptAt}}<dt>next attempt</dt><dd>{{time job.nextAttemptAt}} ({{ago job.nextAttemptAt}})</dd>{{/if}}
+  <dt>duration</dt><dd>{{duration job.durationMs}}</dd>
+  <dt>last error</dt><dd class="error">{{job.lastError}}</dd>
+  <dt>updated</dt><dd>{{time job.updatedAt}}</dd>
+</dl>
+{{/if}}
+<p><small>States are kept for 7 days after a job's last change; subjects with <code>trackStatus: false</code> keep none.</small></p>`;
 
 export const ErrorTemplate = `<p class="flash error">{{message}}</p><p><a href="/">Back to the overview</a></p>`;

@@ -14,6 +14,8 @@ import { formField, type HttpRequest } from '../auth/http-types';
 import { SessionGuard } from '../auth/session.guard';
 import { DashboardActions, parseSeq, parseSubjectFilter } from '../dashboard-actions.service';
 import { DashboardData } from '../dashboard-data.service';
+import { JobLookup, parseJobId } from '../jobs/job-lookup';
+import { PausedKeys } from '../rate-limits/paused-keys';
 import { OperatorAdmin } from '@lib/jetstream';
 import { DashboardExceptionFilter } from './dashboard-exception.filter';
 
@@ -29,6 +31,8 @@ export class ApiController {
     private readonly data: DashboardData,
     private readonly actions: DashboardActions,
     private readonly admin: OperatorAdmin,
+    private readonly pausedKeys: PausedKeys,
+    private readonly jobs: JobLookup,
   ) {}
 
   @Get('session')
@@ -130,5 +134,21 @@ export class ApiController {
   async resumeCron(@Req() request: HttpRequest, @Param('name') name: string) {
     await this.actions.setCronPaused(request.session!.user, name, false);
     return { name, paused: false };
+  }
+
+  @Get('rate-limits')
+  rateLimits() {
+    return this.pausedKeys.view();
+  }
+
+  @Post('rate-limits/:id/resume')
+  @HttpCode(200)
+  async resumeKey(@Req() request: HttpRequest, @Param('id') id: string) {
+    return { ...(await this.actions.resumePausedKey(request.session!.user, id)), resumed: true };
+  }
+
+  @Get('jobs/:id')
+  job(@Param('id') id: string) {
+    return this.jobs.status(parseJobId(id));
   }
 }

@@ -84,6 +84,14 @@ export class PageActionsController {
     });
   }
 
+  @Post('rate-limits/:id/resume')
+  resumeKey(@Req() request: HttpRequest, @Res() response: HttpResponse, @Param('id') id: string) {
+    return this.act(request, response, '/rate-limits', async (user) => {
+      const resumed = await this.actions.resumePausedKey(user, id);
+      return `${resumed.subject} key ${resumed.key} resumed: every worker may start its jobs again.`;
+    });
+  }
+
   /** Expected failures (gone already, bad input) become the page's message; others reach the filter. */
   private async act(
     request: HttpRequest,

@@ -3,6 +3,8 @@ import type { HttpRequest, HttpResponse } from '../auth/http-types';
 import { SessionGuard } from '../auth/session.guard';
 import { parseSeq, parseSubjectFilter } from '../dashboard-actions.service';
 import { DashboardData } from '../dashboard-data.service';
+import { JobLookup, JobNotFoundError, parseJobId, type JobStatusView } from '../jobs/job-lookup';
+import { PausedKeys } from '../rate-limits/paused-keys';
 import { perMinuteChart } from '../views/chart';
 import { Renderer, type PageName } from '../views/renderer';
 import { OperatorAdmin } from '@lib/jetstream';
@@ -20,6 +22,8 @@ export class PagesController {
     private readonly data: DashboardData,
     private readonly admin: OperatorAdmin,
     private readonly renderer: Renderer,
+    private readonly pausedKeys: PausedKeys,
+    private readonly jobs: JobLookup,
   ) {}
 
   @Get()
@@ -90,6 +94,32 @@ export class PagesController {
     this.page(request, response, 'cron', 'Cron', { entries: await this.admin.cron.status() });
   }
 
+  @Get('rate-limits')
+  async rateLimits(@Req() request: HttpRequest, @Res() response: HttpResponse): Promise<void> {
+    this.page(request, response, 'rateLimits', 'Rate limits', await this.pausedKeys.view(), 'rate-limits');
+  }
+
+  /** Looks a job up by id; an unknown id is a 404 with the search box still there. */
+  @Get('jobs')
+  async jobLookup(
+    @Req() request: HttpRequest,
+    @Res() response: HttpResponse,
+    @Query('id') idParam?: string,
+  ): Promise<void> {
+    if (idParam === undefined || idParam.trim() === '') {
+      return this.page(request, response, 'jobs', 'Jobs', { id: '' });
+    }
+    const id = parseJobId(idParam);
+    let job: JobStatusView;
+    try {
+      job = await this.jobs.status(id);
+    } catch (error) {
+      if (!(error instanceof JobNotFoundError)) throw error;
+      return this.page(request, response, 'jobs', 'Jobs', { id, notFound: error.message }, 'jobs', 404);
+    }
+    this.page(request, response, 'jobs', `Job ${id}`, { id, job });
+  }
+
   private async scheduledPage(
     request: HttpRequest,
     response: HttpResponse,
@@ -112,10 +142,11 @@ export class PagesController {
     title: string,
     data: object,
     section: string = page,
+    status = 200,
   ): void {
     const session = request.session!;
     const flash = session.flash;
     session.flash = undefined;
-    sendHtml(response, 200, this.renderer.render({ page, title, section, session, flash, data }));
+    sendHtml(response, status, this.renderer.render({ page, title, section, session, flash, data }));
   }
 }

@@ -6,6 +6,7 @@ import {
   guardedRequest,
   OutboundRefusedError,
   ResponseTooLargeError,
+  retryAfterMs,
   type AddressPolicy,
   type HostResolver,
 } from '@lib/outbound';
@@ -99,12 +100,4 @@ async function* hashed(body: Readable, hash: ReturnType<typeof createHash>): Asy
 function headerValue(value: string | string[] | undefined): string | null {
   const text = Array.isArray(value) ? value[0] : value;
   return text ? text.slice(0, 255) : null;
-}
-
-function retryAfterMs(value: string | string[] | undefined): number {
-  const text = Array.isArray(value) ? value[0] : value;
-  const seconds = Number(text);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, 3600_000);
-  const date = text ? Date.parse(text) : NaN;
-  return Number.isFinite(date) ? Math.min(Math.max(date - Date.now(), 1000), 3600_000) : 60_000;
 }

@@ -5,6 +5,7 @@ import { DiscardError, RetryLaterError } from '@lib/jetstream';
 import {
   guardedRequest,
   OutboundRefusedError,
+  retryAfterMs,
   type AddressPolicy,
   type GuardedResponse,
 } from '@lib/outbound';
@@ -40,8 +41,6 @@ interface ChatbotRow {
   discarded_at: Date | null;
 }
 
-const DefaultRetryAfterMs = 60_000;
-const MaxRetryAfterMs = 3600_000;
 /** Enough of an error answer to explain it in `last_error`; the rest is not read. */
 const MaxAnswerBytes = 64 * 1024;
 
@@ -190,18 +189,4 @@ export class ChatbotPoster {
     )) as ChatbotRow[];
     return row;
   }
-}
-
-/** Retry-After is either seconds or an HTTP date; kept between a second and an hour. */
-export function retryAfterMs(header: string | undefined, now = Date.now()): number {
-  if (!header) return DefaultRetryAfterMs;
-  const trimmed = header.trim();
-  // An HTTP date always names its weekday or month; anything else that Date.parse accepts is not one.
-  const ms = /^\d+$/.test(trimmed)
-    ? Number(trimmed) * 1000
-    : /^[A-Za-z]{3},? /.test(trimmed)
-      ? Date.parse(trimmed) - now
-      : Number.NaN;
-  if (!Number.isFinite(ms)) return DefaultRetryAfterMs;
-  return Math.min(Math.max(ms, 1000), MaxRetryAfterMs);
 }

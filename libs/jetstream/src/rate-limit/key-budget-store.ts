@@ -103,7 +103,7 @@ export class KeyBudgetStore {
   async slotsInUse(): Promise<Map<string, number>> {
     const result = new Map<string, number>();
     const now = Date.now();
-    for await (const entryKey of await this.kv.keys('c.>')) {
+    for (const entryKey of await allKeys(this.kv, 'c.>')) {
       const holders = readJson<Holders>(await this.kv.get(entryKey)) ?? {};
       const count = Object.keys(liveHolders(holders, now)).length;
       if (count > 0) result.set(entryKey.slice(2), count);
@@ -132,6 +132,16 @@ export class KeyBudgetStore {
       throw error;
     }
   }
+}
+
+/**
+ * The bucket's keys, read to the end before anything else is asked: a `kv.get` awaited inside the `keys()`
+ * iteration ends it after the first key (nats.js 2.29), so a listing would show one entry of many.
+ */
+export async function allKeys(kv: KV, filter?: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const key of await kv.keys(filter)) keys.push(key);
+  return keys;
 }
 
 export function readJson<T>(entry: KvEntry | null): T | null {

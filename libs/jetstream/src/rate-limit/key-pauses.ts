@@ -1,5 +1,5 @@
 import type { KV, KvEntry, QueuedIterator } from 'nats';
-import { budgetKey, isConflict, readJson } from './key-budget-store';
+import { allKeys, budgetKey, isConflict, readJson } from './key-budget-store';
 
 /** The longest pause: the bucket's TTL, after which a forgotten pause disappears by itself. */
 export const MaxPauseMs = 24 * 3600_000;
@@ -76,7 +76,7 @@ export class KeyPauses {
   async list(): Promise<PausedKey[]> {
     const now = Date.now();
     const result: PausedKey[] = [];
-    for await (const entryKey of await this.kv.keys()) {
+    for (const entryKey of await allKeys(this.kv)) {
       const record = readJson<PauseRecord>(await this.kv.get(entryKey));
       if (!record || Date.parse(record.until) <= now) continue;
       result.push({
