@@ -83,8 +83,8 @@ export const ReplacedWorkers: ReplacedWorker[] = [
   {
     original: 'DeliverAnnouncementWorker',
     kind: 'worker',
-    subjects: ['jobs.notifier.deliver-email'],
-    note: 'one deliver-email job per recipient',
+    subjects: ['jobs.notifier.deliver-email', 'events.announcement.delivered'],
+    note: 'one deliver-email job per recipient, in a batch: one event once every mail is sent or dead',
   },
   { original: 'PollOutcomeCreatedWorker', kind: 'worker', subjects: ['events.outcome.created'] },
   {

@@ -21,6 +21,8 @@ export const AttemptsSpentHeader = 'Job-Attempts-Spent';
 
 /** When the job first failed, carried by a retry parked in the outbox so that its dead letter can tell. */
 export const FirstFailureHeader = 'Job-First-Failure';
+/** The batch a job belongs to (docs/job-lifecycle.md): its final state is counted there before it is acked. */
+export const BatchIdHeader = 'Job-Batch-Id';
 
 /** Headers the runtime adds to a message it moves to `dlq.<original subject>`. */
 export const DeadLetterHeaders = {

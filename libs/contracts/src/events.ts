@@ -167,3 +167,33 @@ export const MembershipAccepted = defineEvent({
   description: 'An invitation was accepted (activity kind invitation_accepted).',
   schema: z.object({ ...Activity, membershipId: Id, groupId: Id }),
 });
+
+/** What a batch's callback job receives besides its own payload, once every member reached a final state. */
+export const BatchOutcome = {
+  batchId: z.uuid(),
+  /** The name given when the batch was created. */
+  name: z.string(),
+  total: z.number().int().nonnegative(),
+  /** Members that completed. */
+  succeeded: z.number().int().nonnegative(),
+  /** Members that failed, died (attempts or deliveries exhausted) or were cancelled. */
+  failed: z.number().int().nonnegative(),
+  /** The first of the failed members (at most 100). */
+  failures: z
+    .array(
+      z.object({
+        jobId: z.string(),
+        subject: z.string(),
+        state: z.enum(['failed', 'dead', 'cancelled']),
+        error: z.string().nullable(),
+      }),
+    )
+    .max(100),
+};
+
+export const AnnouncementDelivered = defineEvent({
+  subject: 'events.announcement.delivered',
+  description:
+    'Every recipient mail of an announcement (membership invitation) was sent or is dead: succeeded counts the mails sent, failed the dead ones.',
+  schema: z.object({ groupId: Id, eventId: Id, ...BatchOutcome }),
+});

@@ -36,6 +36,7 @@ const DomainEvents = [
   events.UserDeactivated,
   events.UserReactivated,
   events.GroupExportRequested,
+  events.AnnouncementDelivered,
 ] as const;
 
 /** Every subject of the system with its schema and processing options (DESIGN §3). */

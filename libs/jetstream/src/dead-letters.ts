@@ -1,7 +1,15 @@
 import type { JetStreamClient, JetStreamManager, MsgHdrs, NatsConnection, Subscription } from 'nats';
 import { headers as natsHeaders } from 'nats';
-import { DeadLetterHeaders, FirstFailureHeader, MsgIdHeader, type DeadLetterReason } from '@lib/contracts';
+import {
+  BatchIdHeader,
+  CloudEventHeaders,
+  DeadLetterHeaders,
+  FirstFailureHeader,
+  MsgIdHeader,
+  type DeadLetterReason,
+} from '@lib/contracts';
 import { FirstFailures } from './first-failures';
+import type { BatchMemberRecorder, JobStatusRecorder } from './lifecycle';
 import { scrubSecrets } from './log-scrubbing';
 import type { Logger } from 'pino';
 import { deadLetterSubject, Streams } from './names';
@@ -82,6 +90,8 @@ interface MaxDeliveriesAdvisory {
  */
 export class MaxDeliveriesWatcher {
   private subscriptions: Subscription[] = [];
+  /** Durables whose jobs are recorded in `job_statuses` (their contract does not opt out). */
+  private readonly tracked = new Set<string>();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -89,9 +99,12 @@ export class MaxDeliveriesWatcher {
     private readonly deadLetters: DeadLetters,
     private readonly logger: Logger,
     private readonly firstFailures?: FirstFailures,
+    /** Where a dead job's state goes (`dead` in `job_statuses`) and its batch counts it, as the runtime's own verdicts do. */
+    private readonly finals: { statuses?: JobStatusRecorder; batches?: BatchMemberRecorder } = {},
   ) {}
 
-  watch(stream: string, durable: string): void {
+  watch(stream: string, durable: string, trackStatus = false): void {
+    if (trackStatus) this.tracked.add(durable);
     const subject = `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.${durable}`;
     this.subscriptions.push(
       this.nc.subscribe(subject, {
@@ -141,6 +154,7 @@ export class MaxDeliveriesWatcher {
         stored.header?.get(FirstFailureHeader) ||
         (await this.firstFailures?.lookup(FirstFailures.key(advisory.consumer, advisory.stream_seq))),
     });
+    await this.recordDeath(stored.subject, stored.header, advisory);
     if (advisory.stream === Streams.jobs.name) {
       await this.jsm.streams
         .deleteMessage(advisory.stream, advisory.stream_seq, false)
@@ -150,5 +164,30 @@ export class MaxDeliveriesWatcher {
       { subject: stored.subject, streamSeq: advisory.stream_seq, consumer: advisory.consumer },
       'message exhausted its deliveries without a verdict; moved to the DLQ',
     );
+  }
+
+  /** Before the work-queue copy is deleted: a replica failing here leaves it for another replica's advisory. */
+  private async recordDeath(
+    subject: string,
+    headers: MsgHdrs | undefined,
+    advisory: MaxDeliveriesAdvisory,
+  ): Promise<void> {
+    const jobId = headers?.get(CloudEventHeaders.id) || `${advisory.stream}:${advisory.stream_seq}`;
+    const error = `delivered ${advisory.deliveries} times without an acknowledgement (worker crash or hang)`;
+    const batchId = headers?.get(BatchIdHeader);
+    if (batchId && this.finals.batches)
+      await this.finals.batches.recordFinal({ batchId, jobId, subject, state: 'dead', error });
+    if (this.finals.statuses && this.tracked.has(advisory.consumer)) {
+      const now = Date.now();
+      this.finals.statuses.record({
+        id: jobId,
+        subject,
+        state: 'dead',
+        at: now,
+        attempt: advisory.deliveries,
+        finishedAt: now,
+        lastError: error,
+      });
+    }
   }
 }

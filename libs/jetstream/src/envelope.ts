@@ -1,6 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { headers as natsHeaders, type MsgHdrs } from 'nats';
-import { cloudEventHeaders, newTraceParent } from '@lib/contracts';
+import { randomFillSync } from 'node:crypto';
+import { headers as natsHeaders, type JsMsg, type MsgHdrs } from 'nats';
+import {
+  AttemptsSpentHeader,
+  CloudEventHeaders,
+  cloudEventHeaders,
+  MsgIdHeader,
+  newTraceParent,
+  SpecVersion,
+  TraceParentHeader,
+} from '@lib/contracts';
 
 export interface EnvelopeOptions {
   id?: string;
@@ -10,17 +18,58 @@ export interface EnvelopeOptions {
   extraHeaders?: Record<string, string>;
 }
 
-/** CloudEvents 1.0 binary-mode headers; the same id is the stream's deduplication key. */
+/**
+ * CloudEvents 1.0 binary-mode headers; the same id is the stream's deduplication key. The same headers as
+ * `toNatsHeaders(cloudEventHeaders(…))`, written straight into nats.js's header map: `headers.set()`
+ * validates every name and value and searches the names already set, which took a tenth of a publish.
+ * Values that come from outside (id, traceparent, source, extra headers) are still checked as nats.js checks them.
+ */
 export function envelopeHeaders(options: EnvelopeOptions): { id: string; headers: MsgHdrs } {
-  const id = options.id ?? randomUUID();
-  const fields = { id, subject: options.subject, source: options.source };
-  return {
-    id,
-    headers: toNatsHeaders({
-      ...cloudEventHeaders({ ...fields, traceparent: options.traceparent ?? newTraceParent() }),
+  const id = options.id ?? newJobId();
+  const traceparent = options.traceparent ?? newTraceParent();
+  const h = natsHeaders();
+  const values = (h as unknown as { headers?: unknown }).headers;
+  const { subject, source } = options;
+  if (!(values instanceof Map) || !plain(id) || !plain(traceparent) || !plain(subject) || !plain(source)) {
+    const slow = toNatsHeaders({
+      ...cloudEventHeaders({ id, subject, source, traceparent }),
       ...options.extraHeaders,
-    }),
-  };
+    });
+    return { id, headers: slow };
+  }
+  const map = values as Map<string, string[]>;
+  map.set(CloudEventHeaders.id, [id]);
+  map.set(MsgIdHeader, [id]);
+  map.set(CloudEventHeaders.type, [subject]);
+  map.set(CloudEventHeaders.source, [source]);
+  map.set(CloudEventHeaders.time, [isoNow()]);
+  map.set(CloudEventHeaders.specversion, [SpecVersion]);
+  map.set(CloudEventHeaders.dataContentType, [JsonContentType]);
+  map.set(TraceParentHeader, [traceparent]);
+  if (options.extraHeaders !== undefined)
+    for (const [name, value] of Object.entries(options.extraHeaders)) h.set(name, value);
+  return { id, headers: h };
+}
+
+const JsonContentType = 'application/json';
+const LineBreak = /[\r\n]/;
+
+/** A value nats.js would store unchanged: no line break, nothing to trim. */
+function plain(value: string): boolean {
+  return value.length > 0 && !LineBreak.test(value) && value.trim().length === value.length;
+}
+
+let isoMs = 0;
+let isoText = '';
+
+/** The time as ISO 8601, formatted once per millisecond (a publisher sends several per millisecond). */
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== isoMs) {
+    isoMs = now;
+    isoText = new Date(now).toISOString();
+  }
+  return isoText;
 }
 
 export function toNatsHeaders(values: Record<string, string>): MsgHdrs {
@@ -31,4 +80,82 @@ export function toNatsHeaders(values: Record<string, string>): MsgHdrs {
 
 export function traceIdOf(traceparent: string | undefined): string | undefined {
   return traceparent?.split('-')[1];
+}
+
+// Random bits for 400 ids per crypto call, as for trace contexts.
+const idRandomPool = Buffer.alloc(4000);
+let idRandomOffset = idRandomPool.length;
+
+/**
+ * A UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits. Ids that grow with time keep
+ * the `job_statuses` primary key appending to its last pages instead of touching a random page per job
+ * (measured: about a quarter less PostgreSQL time per status row than random v4 ids).
+ */
+export function newJobId(now = Date.now()): string {
+  if (idRandomOffset + 10 > idRandomPool.length) {
+    randomFillSync(idRandomPool);
+    idRandomOffset = 0;
+  }
+  const time = now.toString(16).padStart(12, '0');
+  const random = idRandomPool.toString('hex', idRandomOffset, idRandomOffset + 10);
+  idRandomOffset += 10;
+  const variant = ((parseInt(random[3], 16) & 0x3) | 0x8).toString(16);
+  return (
+    `${time.slice(0, 8)}-${time.slice(8)}-7${random.slice(0, 3)}-` +
+    `${variant}${random.slice(4, 7)}-${random.slice(7, 19)}`
+  );
+}
+
+const LineEnd = 0x0d;
+const headerLines = new Map<string, Buffer>();
+
+/** The parts of nats.js's message that hold the undecoded header block (not in its typings). */
+interface RawDelivery {
+  msg?: { _msg?: { hdr?: number }; _rdata?: Uint8Array; _headers?: unknown };
+}
+
+/**
+ * One header of a delivery, as `msg.headers.get(name)` gives it (exact name, first value, trimmed; undefined
+ * when absent or empty), without decoding the block: nats.js decodes all of it on first access to
+ * `msg.headers` (eight headers, each name validated), a quarter of a no-op job's cost. Falls back to that
+ * decode whenever the raw block is not what this expects or the header appears twice.
+ */
+export function headerValue(msg: JsMsg, name: string): string | undefined {
+  const inner = (msg as unknown as RawDelivery).msg;
+  const headerEnd = inner?._msg?.hdr;
+  const raw = inner?._rdata;
+  if (inner?._headers !== undefined || raw === undefined || headerEnd === undefined || headerEnd <= 0)
+    return decodedHeader(msg, name);
+  const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  let line = headerLines.get(name);
+  if (line === undefined) {
+    line = Buffer.from(`\r\n${name}:`);
+    headerLines.set(name, line);
+  }
+  // Searching backwards from the end of the header block never reads the body.
+  const at = bytes.lastIndexOf(line, headerEnd - line.length);
+  if (at < 0) return undefined;
+  if (at > 0 && bytes.lastIndexOf(line, at - 1) >= 0) return decodedHeader(msg, name);
+  const from = at + line.length;
+  let to = from;
+  while (to < headerEnd && bytes[to] !== LineEnd) to++;
+  const value = bytes.toString('utf8', from, to).trim();
+  return value === '' ? undefined : value;
+}
+
+function decodedHeader(msg: JsMsg, name: string): string | undefined {
+  const value = msg.headers?.get(name);
+  return value ? value : undefined;
+}
+
+/** `JobContext.jobId` without decoding every header. */
+export function jobIdOf(msg: JsMsg): string {
+  return headerValue(msg, CloudEventHeaders.id) ?? `${msg.info.stream}:${msg.seq}`;
+}
+
+/** `deliveryAttempt(msg)` (job-context.ts) without decoding every header. */
+export function deliveryAttemptOf(msg: JsMsg): number {
+  const value = headerValue(msg, AttemptsSpentHeader);
+  const spent = value ? Number.parseInt(value, 10) : 0;
+  return msg.info.deliveryCount + (Number.isFinite(spent) && spent > 0 ? spent : 0);
 }

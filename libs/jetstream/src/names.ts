@@ -10,6 +10,7 @@ export const KvBuckets = {
   uniqueJobs: 'unique-jobs',
   cron: 'cron',
   firstFailures: 'job-failures',
+  jobCancellations: 'job-cancellations',
 } as const;
 
 export function streamForSubject(subject: string): string {

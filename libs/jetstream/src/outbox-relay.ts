@@ -1,7 +1,7 @@
 import type { JetStreamClient } from 'nats';
 import type { Logger } from 'pino';
-import type { DataSource } from 'typeorm';
-import { MsgIdHeader } from '@lib/contracts';
+import type { DataSource, EntityManager } from 'typeorm';
+import { CloudEventHeaders, MsgIdHeader } from '@lib/contracts';
 import { OutboxChannel, PgListener } from '@lib/db';
 import { toNatsHeaders } from './envelope';
 
@@ -109,8 +109,10 @@ export class OutboxRelay {
       if (rows.length === 0) return { claimed: 0, failures: [] };
       const outcomes = await Promise.allSettled(rows.map((row) => this.publish(row)));
       const published = rows.filter((_, i) => outcomes[i].status === 'fulfilled').map((row) => row.id);
-      if (published.length > 0)
+      if (published.length > 0) {
         await manager.query(`DELETE FROM outbox_messages WHERE id = ANY($1)`, [published]);
+        await markEnqueued(manager, rows, outcomes);
+      }
       const failed: unknown[] = [];
       for (const [i, outcome] of outcomes.entries()) {
         if (outcome.status === 'fulfilled') continue;
@@ -159,4 +161,21 @@ export class OutboxRelay {
       this.wake = done;
     });
   }
+}
+
+/** Delayed jobs and batch members were recorded `scheduled` when stored (docs/job-lifecycle.md): now they are not. */
+async function markEnqueued(
+  manager: EntityManager,
+  rows: DueRow[],
+  outcomes: PromiseSettledResult<void>[],
+): Promise<void> {
+  const jobIds = rows
+    .filter((row, i) => outcomes[i].status === 'fulfilled' && row.headers[CloudEventHeaders.id])
+    .map((row) => row.headers[CloudEventHeaders.id]);
+  if (jobIds.length === 0) return;
+  await manager.query(
+    `UPDATE job_statuses SET state = 'enqueued', enqueued_at = COALESCE(enqueued_at, now()), updated_at = now()
+     WHERE id = ANY($1) AND state = 'scheduled'`,
+    [jobIds],
+  );
 }

@@ -3,15 +3,18 @@ import type { z } from 'zod';
 import { contractFor, validatePayload, type ContractMap } from '@lib/contracts';
 import { envelopeHeaders } from './envelope';
 import type { JobStatusRecorder } from './lifecycle';
+import { headersWithPrerequisites } from './lifecycle/prerequisites';
 import { UniqueJobLocks } from './unique-job-locks';
 
 export const UniqueLockHeader = 'Job-Unique-Lock';
 
 export interface PublishOptions {
-  /** Stable id for deduplication (defaults to a random UUID); reuse it when re-sending the same event. */
+  /** Stable id for deduplication (defaults to a new UUID v7); reuse it when re-sending the same event. */
   id?: string;
   traceparent?: string;
   headers?: Record<string, string>;
+  /** Ids of jobs this one waits for: it runs once all of them completed (docs/job-lifecycle.md). */
+  prerequisites?: readonly string[];
 }
 
 export interface PublishResult {
@@ -49,7 +52,10 @@ export class JetStreamPublisher<C extends ContractMap = ContractMap> {
       subject,
       source: this.source,
       traceparent: options.traceparent,
-      extraHeaders: options.headers,
+      extraHeaders:
+        options.prerequisites === undefined
+          ? options.headers
+          : headersWithPrerequisites(contract, options.prerequisites, options.headers),
     });
     const unique = contract.options.unique;
     let lockKey: string | null = null;
@@ -69,7 +75,8 @@ export class JetStreamPublisher<C extends ContractMap = ContractMap> {
     try {
       // Taken before sending: a worker may start the job before our ack arrives.
       const sentAt = Date.now();
-      const ack = await this.js.publish(subject, JSON.stringify(payload), { msgID: id, headers });
+      // The envelope carries `Nats-Msg-Id` already: passing `msgID` too would only set it a second time.
+      const ack = await this.js.publish(subject, JSON.stringify(payload), { headers });
       if (this.statuses && !ack.duplicate && contract.options.trackStatus !== false)
         this.statuses.record({ id, subject, state: 'enqueued', at: sentAt, enqueuedAt: sentAt });
       return { id, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate, dropped: false };

@@ -1,4 +1,4 @@
-import { JobStatusRecorder } from './lifecycle';
+import { JobBatches, JobStatusRecorder, Prerequisites } from './lifecycle';
 import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { ApplicationConfig } from '@nestjs/core/application-config';
@@ -100,6 +100,10 @@ export async function startService<S extends z.ZodType<ServiceConfig>>(
   // Job states for `jobs show <id>` and the dashboard, written in batches off the hot path (docs/job-lifecycle.md).
   const statuses = config.JOB_STATUSES ? new JobStatusRecorder(database.dataSource, logger) : undefined;
   statuses?.start();
+  const source = `urn:loomio-workers:${definition.name}`;
+  // Batch members' final states, counted before their ack; finished batches purged after 7 days.
+  const batches = new JobBatches(database.dataSource, contracts, source);
+  batches.start();
   const runtime = new WorkerRuntime({
     app: definition.name,
     version,
@@ -110,6 +114,9 @@ export async function startService<S extends z.ZodType<ServiceConfig>>(
     delayedRetries: definition.delayedRetries ?? new OutboxRetryScheduler(database.dataSource),
     uniqueLocks,
     statuses,
+    batches,
+    // Prerequisites are looked up in job_statuses: only where statuses are recorded.
+    prerequisites: statuses ? new Prerequisites(database.dataSource) : undefined,
     rateLimits: rateLimitSettingsFrom(
       definition.name,
       definition.env ?? process.env,
@@ -124,7 +131,6 @@ export async function startService<S extends z.ZodType<ServiceConfig>>(
       streams: streamSettings,
     },
   });
-  const source = `urn:loomio-workers:${definition.name}`;
   const publisher = new JetStreamPublisher(js, contracts, source, uniqueLocks, statuses);
   const outbox = new Outbox(contracts, source);
   const data = {
@@ -156,6 +162,7 @@ export async function startService<S extends z.ZodType<ServiceConfig>>(
     stopped = true;
     await runtime.drain();
     await statuses?.stop();
+    batches.stop();
     await app.close();
     await database.close();
     await nc.drain().catch(() => undefined);

@@ -5,6 +5,7 @@ import type { JetStreamClient, JetStreamManager, JsMsg, KV, NatsConnection } fro
 import type { Logger } from 'pino';
 import {
   AttemptsSpentHeader,
+  BatchIdHeader,
   CloudEventHeaders,
   FirstFailureHeader,
   PriorityWeights,
@@ -15,13 +16,26 @@ import {
 } from '@lib/contracts';
 import { retryDelayMs } from './backoff';
 import { DeadLetters, MaxDeliveriesWatcher } from './dead-letters';
-import { traceIdOf } from './envelope';
+import { deliveryAttemptOf, headerValue, jobIdOf, traceIdOf } from './envelope';
 import { DiscardError, JobTimeoutError, RetryLaterError, UnrecoverableError } from './errors';
 import { FirstFailures } from './first-failures';
 import { deliveryAttempt, JobContext } from './job-context';
 import type { JobHandler } from './job-handler';
 import type { WorkerMetrics } from './metrics';
-import type { JobStatusRecorder, JobTransition } from './lifecycle';
+import type { BatchMemberRecorder, FinalJobState, JobStatusRecorder, JobTransition } from './lifecycle';
+import {
+  CancellationMarks,
+  JobCancelledError,
+  openCancellationBucket,
+  type CancellationMark,
+} from './lifecycle/job-cancellation';
+import {
+  holdsOf,
+  Prerequisites,
+  PrerequisitesHeader,
+  waitingSinceOf,
+  type PrerequisiteVerdict,
+} from './lifecycle/prerequisites';
 import { KvBuckets, streamForSubject } from './names';
 import {
   DefaultRateLimitSettings,
@@ -84,6 +98,10 @@ export interface WorkerRuntimeOptions {
   rateLimits?: RateLimitSettings;
   /** Where job state changes go (`job_statuses`), for subjects that do not opt out with `trackStatus: false`. */
   statuses?: JobStatusRecorder;
+  /** Where batch members' final states are counted (`job_batches`); without it batch members are plain jobs. */
+  batches?: BatchMemberRecorder;
+  /** Checks the jobs a job waits for (`publish(…, { prerequisites })`), for subjects that track their status. */
+  prerequisites?: Prerequisites;
 }
 
 /**
@@ -97,6 +115,7 @@ const DeferralAllowance = 50;
 class RuntimeConsumer extends SubjectConsumer {
   admission?: SubjectAdmission;
   statuses?: JobStatusRecorder;
+  prerequisites?: Prerequisites;
 }
 
 interface ActiveJob {
@@ -134,6 +153,8 @@ export class WorkerRuntime {
   private watcher?: MaxDeliveriesWatcher;
   private workersKv?: KV;
   private firstFailures?: FirstFailures;
+  /** Cancelled jobs not yet delivered: a delivery looks itself up only while there are any. */
+  private cancelMarks?: CancellationMarks;
   private readonly workerKey: string;
   private idle: (() => void) | null = null;
   private pumping = false;
@@ -171,7 +192,15 @@ export class WorkerRuntime {
     this.firstFailures = new FirstFailures(
       await this.js.views.kv(KvBuckets.firstFailures, { ...kvOptions, ttl: 30 * 24 * 3600_000 }),
     );
-    this.watcher = new MaxDeliveriesWatcher(nc, this.jsm, this.deadLetters, logger, this.firstFailures);
+    this.watcher = new MaxDeliveriesWatcher(nc, this.jsm, this.deadLetters, logger, this.firstFailures, {
+      statuses: this.options.statuses,
+      batches: this.options.batches,
+    });
+    this.cancelMarks = await CancellationMarks.watch(
+      await openCancellationBucket(this.js, settings.streams.replicas),
+      this.onCancelMark,
+      logger,
+    );
     const rateLimits = this.options.rateLimits ?? DefaultRateLimitSettings;
     if (contractsOfApp.some((contract) => limitsOf(contract, rateLimits))) {
       this.rateLimiter = await RateLimiter.open(this.js, {
@@ -187,7 +216,7 @@ export class WorkerRuntime {
       const stream = streamForSubject(contract.subject);
       const config = this.consumerConfigFor(contract);
       await ensureConsumer(this.jsm, stream, config);
-      this.watcher.watch(stream, config.durable_name!);
+      this.watcher.watch(stream, config.durable_name!, contract.options.trackStatus !== false);
       this.options.metrics.register(contract.subject);
       const consumer = new RuntimeConsumer(
         nc,
@@ -202,6 +231,7 @@ export class WorkerRuntime {
       );
       consumer.admission = this.rateLimiter?.admissionFor(contract, consumer.durable);
       if (contract.options.trackStatus !== false) consumer.statuses = this.options.statuses;
+      if (consumer.statuses !== undefined) consumer.prerequisites = this.options.prerequisites;
       this.consumers.push(consumer);
     }
     this.options.metrics.setPendingProbe(() => this.pendingBySubject());
@@ -253,6 +283,7 @@ export class WorkerRuntime {
     this.timers = [];
     this.watcher?.stop();
     this.rateLimiter?.stop();
+    this.cancelMarks?.stop();
     await this.workersKv?.delete(this.workerKey).catch(() => undefined);
     this.started = false;
   }
@@ -365,6 +396,8 @@ export class WorkerRuntime {
   private execute(job: ActiveJob): Promise<void> | undefined {
     const { consumer, msg } = job;
     const contract = consumer.contract;
+    const marks = this.cancelMarks;
+    if (marks !== undefined && marks.any && marks.covers(msg)) return this.dropCancelled(job, marks);
     let payload: unknown;
     try {
       payload = JSON.parse(decoder.decode(msg.data));
@@ -377,14 +410,91 @@ export class WorkerRuntime {
       const reason = new Error(z.prettifyError(parsed.error));
       return this.deadLetter(job, 'invalid-payload', reason, deliveryAttempt(msg)).then(() => undefined);
     }
+    // Read from the raw header block: decoding every header would cost a no-op job a quarter of its time.
+    if (consumer.prerequisites !== undefined) {
+      const named = headerValue(msg, PrerequisitesHeader);
+      if (named) return this.awaitPrerequisites(job, consumer.prerequisites, named, parsed.data);
+    }
+    return this.begin(job, parsed.data);
+  }
+
+  private begin(job: ActiveJob, payload: unknown): Promise<void> | undefined {
+    const { consumer, msg } = job;
+    const contract = consumer.contract;
     const admission = consumer.admission;
-    if (admission !== undefined) return this.admitThenInvoke(job, admission, parsed.data);
+    if (admission !== undefined) return this.admitThenInvoke(job, admission, payload);
     return this.invoke(
       job,
-      parsed.data,
+      payload,
       new JobContext(msg, contract.subject, consumer.durable, contract.options.maxAttempts),
     );
   }
+
+  /**
+   * A job naming prerequisites runs once all of them completed and fails once one of them failed, died or was
+   * cancelled; until then it is parked in the outbox (acked, its attempt unspent) and woken when one finishes.
+   */
+  private async awaitPrerequisites(
+    job: ActiveJob,
+    prerequisites: Prerequisites,
+    named: string,
+    payload: unknown,
+  ): Promise<void> {
+    const { msg, consumer } = job;
+    const ctx = new JobContext(
+      msg,
+      consumer.subject,
+      consumer.durable,
+      consumer.contract.options.maxAttempts,
+    );
+    const holds = holdsOf(ctx);
+    let verdict: PrerequisiteVerdict;
+    try {
+      verdict = await prerequisites.verdict(Prerequisites.parse(named), waitingSinceOf(msg, ctx), holds);
+      if (verdict.kind === 'waiting') {
+        await prerequisites.hold(msg, ctx, verdict);
+        msg.ack();
+        return;
+      }
+    } catch (error) {
+      job.ctx = ctx;
+      const reason = new Error(`could not check prerequisites: ${asError(error).message}`);
+      return this.fail(job, ctx, payload, reason);
+    }
+    if (holds > 0) prerequisites.forget(ctx.jobId).catch(() => undefined);
+    if (verdict.kind === 'failed') {
+      job.ctx = ctx;
+      return this.fail(job, ctx, payload, new UnrecoverableError(verdict.reason));
+    }
+    await this.begin(job, payload);
+  }
+
+  /** A job cancelled while queued: acked without running, status `cancelled` (see `fail`). */
+  private dropCancelled(job: ActiveJob, marks: CancellationMarks): Promise<void> {
+    const { consumer, msg } = job;
+    const ctx = new JobContext(
+      msg,
+      consumer.subject,
+      consumer.durable,
+      consumer.contract.options.maxAttempts,
+    );
+    job.ctx = ctx;
+    if (marks.ids.has(ctx.jobId)) marks.honour(ctx.jobId);
+    return this.fail(job, ctx, undefined, new JobCancelledError('cancelled before it started'));
+  }
+
+  /** The only time running jobs are looked through for a cancel: when one arrives. */
+  private readonly onCancelMark = (mark: CancellationMark): void => {
+    for (const job of this.active) {
+      const ctx = job.ctx;
+      if (ctx === undefined || ctx.aborted) continue;
+      const hit =
+        mark.jobId !== undefined ? ctx.jobId === mark.jobId : ctx.header(BatchIdHeader) === mark.batchId;
+      if (!hit) continue;
+      ctx.abort(new JobCancelledError('cancelled while running'));
+      if (mark.jobId !== undefined) this.cancelMarks?.honour(mark.jobId);
+    }
+  };
 
   private invoke(job: ActiveJob, payload: unknown, ctx: JobContext): Promise<void> | undefined {
     const contract = job.consumer.contract;
@@ -398,10 +508,7 @@ export class WorkerRuntime {
       this.options.metrics.observeDuration(contract.subject, performance.now() - started);
       return this.fail(job, ctx, payload, asError(error));
     }
-    if (!isPromiseLike(result) && !isObservable(result)) {
-      this.succeed(job, ctx, started);
-      return undefined;
-    }
+    if (!isPromiseLike(result) && !isObservable(result)) return this.succeed(job, ctx, started);
     return this.settle(job, ctx, payload, result, started);
   }
 
@@ -492,28 +599,83 @@ export class WorkerRuntime {
       await this.fail(job, ctx, payload, asError(error));
       return;
     }
-    this.succeed(job, ctx, started);
+    await this.succeed(job, ctx, started);
   }
 
-  private succeed(job: ActiveJob, ctx: JobContext, started: number): void {
+  private succeed(
+    job: ActiveJob,
+    ctx: JobContext,
+    started: number,
+    batchCounted = false,
+  ): Promise<void> | undefined {
+    if (
+      !batchCounted &&
+      this.options.batches !== undefined &&
+      headerValue(job.msg, BatchIdHeader) !== undefined
+    ) {
+      return this.countInBatch(job, ctx.jobId, 'completed').then((counted) => {
+        if (counted) this.succeed(job, ctx, started, true);
+      });
+    }
     const { consumer, msg } = job;
     msg.ack();
     const durationMs = performance.now() - started;
     if (consumer.statuses !== undefined)
-      this.recordState(job, ctx.jobId, { state: 'completed', finishedAt: Date.now(), durationMs });
+      this.recordState(job, jobIdOf(msg), { state: 'completed', finishedAt: Date.now(), durationMs });
     if (ctx.limited !== undefined && ctx.limited.deferredDeliveries > 0) this.forgetDeferrals(job);
     this.options.metrics.count(consumer.subject, 'processed');
     this.options.metrics.observeDuration(consumer.subject, durationMs);
     this.releaseUniqueLock(job, ctx);
     if (this.debugLogs) this.logSuccess(ctx, durationMs);
+    return undefined;
   }
 
+  /**
+   * A batch member's final state is stored before its message is acked, so a lost ack or a crash can only make
+   * it count again as a duplicate (ignored). Returns false when it could not be stored: the message is then
+   * handed back to be redelivered.
+   */
+  private async countInBatch(
+    job: ActiveJob,
+    jobId: string,
+    state: FinalJobState,
+    error?: string,
+  ): Promise<boolean> {
+    const batchId = job.msg.headers?.get(BatchIdHeader);
+    const batches = this.options.batches;
+    if (!batchId || batches === undefined) return true;
+    const member = { batchId, jobId, subject: job.consumer.subject, state, error };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await batches.recordFinal(member);
+        return true;
+      } catch (failure) {
+        if (attempt < 3) {
+          await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+          continue;
+        }
+        this.options.logger.error(
+          { err: failure, subject: job.consumer.subject, jobId, batchId },
+          'could not count a batch member; the job will be redelivered',
+        );
+        job.msg.nak(5_000);
+        return false;
+      }
+    }
+  }
+
+  /** Id and attempt are read without decoding every header, which a tracked no-op job would pay for. */
   private recordStart(job: ActiveJob, ctx: JobContext): void {
-    this.recordState(job, ctx.jobId, {
+    const { msg, consumer } = job;
+    const now = Date.now();
+    consumer.statuses!.recordStart({
+      id: jobIdOf(msg),
+      subject: consumer.subject,
       state: 'processing',
-      attempt: ctx.attempt,
-      startedAt: Date.now(),
-      enqueuedAt: Math.floor(job.msg.info.timestampNanos / 1e6),
+      at: now,
+      attempt: ctx.limited === undefined ? deliveryAttemptOf(msg) : ctx.attempt,
+      startedAt: now,
+      enqueuedAt: Math.floor(msg.info.timestampNanos / 1e6),
     });
   }
 
@@ -550,6 +712,9 @@ export class WorkerRuntime {
     const { subject, options } = consumer.contract;
     const { metrics, logger } = this.options;
     const log = { subject, jobId: ctx.jobId, attempt: ctx.attempt, traceId: traceIdOf(ctx.traceparent) };
+    // Whatever a cancelled handler throws (an AbortError, the signal's reason), the job ends cancelled.
+    const cancel = ctx.aborted ? ctx.signal.reason : undefined;
+    if (cancel instanceof JobCancelledError && error !== cancel) return this.fail(job, ctx, payload, cancel);
     if (error instanceof ShutdownAbort) {
       msg.nak();
       return;
@@ -560,6 +725,7 @@ export class WorkerRuntime {
       return;
     }
     if (error instanceof DiscardError) {
+      if (!(await this.countInBatch(job, ctx.jobId, 'cancelled', error.message))) return;
       msg.ack();
       metrics.count(subject, 'discarded');
       if (consumer.statuses !== undefined)
@@ -672,13 +838,13 @@ export class WorkerRuntime {
       msg.nak(5_000);
       return false;
     }
+    const id = job.ctx?.jobId ?? (msg.headers?.get(CloudEventHeaders.id) || `${msg.info.stream}:${msg.seq}`);
+    const state = reason === 'exhausted' ? 'dead' : 'failed';
+    if (!(await this.countInBatch(job, id, state, error.message))) return false;
     msg.ack();
     metrics.count(consumer.subject, 'dead');
-    if (consumer.statuses !== undefined) {
-      const id = job.ctx?.jobId ?? msg.headers?.get(CloudEventHeaders.id) ?? `${msg.info.stream}:${msg.seq}`;
-      const state = reason === 'exhausted' ? 'dead' : 'failed';
+    if (consumer.statuses !== undefined)
       this.recordState(job, id, { state, attempt, finishedAt: Date.now(), lastError: error.message });
-    }
     logger.error(
       { subject: msg.subject, streamSeq: msg.seq, attempt, reason, err: error },
       'job moved to the DLQ',

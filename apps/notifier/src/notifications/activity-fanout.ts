@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
-import type { MailKind } from '@lib/contracts';
-import { enqueueEmails, type DeliverEmailJob } from './email-jobs';
+import { DeliverEmail, type MailKind } from '@lib/contracts';
+import type { OpenBatch } from '@lib/jetstream';
+import { deliverEmailJobId, enqueueEmails, type DeliverEmailJob } from './email-jobs';
 
 /**
  * Who may hear of an activity: SQL yielding `(user_id, in_app boolean, email boolean, record_id bigint)` rows,
@@ -26,6 +27,8 @@ export interface ActivityNotice {
   mail: { kind: MailKind; recordType: DeliverEmailJob['recordType']; recordId: number } | null;
   /** Users already notified of this activity under another kind (a reply's parent author). */
   excludeUserIds?: number[];
+  /** The batch the mails join, for a callback once all of them are sent or dead (announcements). */
+  mailBatch?: OpenBatch;
 }
 
 export interface FanoutReport {
@@ -93,7 +96,13 @@ export async function fanOut(
             dedupeKey: `${mail.kind}:${notice.eventId}:${recordId}:${row.user_id}`,
           };
         });
-      await enqueueEmails(manager, jobs);
+      if (notice.mailBatch) {
+        await notice.mailBatch.add(
+          jobs.map((job) => ({ subject: DeliverEmail.subject, payload: job, id: deliverEmailJobId(job) })),
+        );
+      } else {
+        await enqueueEmails(manager, jobs);
+      }
       report.email += jobs.length;
     }
     if (rows.length < batchSize) return report;

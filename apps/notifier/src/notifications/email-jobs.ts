@@ -26,7 +26,7 @@ export async function enqueueEmails(manager: EntityManager, jobs: DeliverEmailJo
     headers.push(
       JSON.stringify(
         cloudEventHeaders({
-          id: `deliver-email:${job.dedupeKey}`,
+          id: deliverEmailJobId(job),
           subject: DeliverEmail.subject,
           source: 'notifier',
           traceparent: newTraceParent(),
@@ -40,4 +40,9 @@ export async function enqueueEmails(manager: EntityManager, jobs: DeliverEmailJo
      SELECT id, $2, h, p, now() FROM unnest($1::uuid[], $3::jsonb[], $4::jsonb[]) AS j(id, h, p)`,
     [ids, DeliverEmail.subject, headers, payloads],
   );
+}
+
+/** Derived from the dedupe key, so the stream drops a second copy of the same mail inside its window. */
+export function deliverEmailJobId(job: DeliverEmailJob): string {
+  return `deliver-email:${job.dedupeKey}`;
 }

@@ -1,5 +1,12 @@
 import type { EntityManager } from 'typeorm';
-import type { MembershipAccepted, MembershipInvited, PayloadOf } from '@lib/contracts';
+import {
+  AnnouncementDelivered,
+  Contracts,
+  type MembershipAccepted,
+  type MembershipInvited,
+  type PayloadOf,
+} from '@lib/contracts';
+import { JobBatches } from '@lib/jetstream';
 import { fanOut } from './activity-fanout';
 import { loadActivity, userName } from './activity-records';
 import { addressedPeople, invitees } from './audiences';
@@ -14,7 +21,8 @@ async function groupName(manager: EntityManager, groupId: number): Promise<strin
 
 /**
  * membership_invitation: each invitee of a still pending membership, in-app and by e-mail (the invitation
- * mail goes to unverified addresses too: it is how they get verified).
+ * mail goes to unverified addresses too: it is how they get verified). The mails form a batch: once each is
+ * sent or dead, one `events.announcement.delivered` says how many of each.
  */
 export async function notifyMembershipInvited(
   manager: EntityManager,
@@ -23,6 +31,16 @@ export async function notifyMembershipInvited(
   const activity = await loadActivity(manager, event.eventId);
   const group = await groupName(manager, event.groupId);
   if (group === undefined) return { notified: false, reason: 'record_discarded' };
+  const mailBatch = await new JobBatches(manager.connection, Contracts, 'notifier').open(
+    manager,
+    `announcement:${event.eventId}`,
+    {
+      onComplete: {
+        subject: AnnouncementDelivered.subject,
+        payload: { groupId: event.groupId, eventId: event.eventId },
+      },
+    },
+  );
   const report = await fanOut(
     manager,
     {
@@ -33,9 +51,11 @@ export async function notifyMembershipInvited(
       translationValues: { name: await userName(manager, event.actorId), title: group },
       // Each invitee's own membership, from the audience.
       mail: { kind: 'membership_invitation', recordType: 'Membership', recordId: event.membershipIds[0] },
+      mailBatch,
     },
     invitees(event.groupId, event.membershipIds),
   );
+  await mailBatch.seal();
   return { notified: true, activity, groupId: event.groupId, report };
 }
 
