@@ -1,7 +1,7 @@
 import { Compiled, RepoRoot } from './paths';
 import 'reflect-metadata';
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { connect, type JetStreamManager, type NatsConnection } from 'nats';
@@ -30,13 +30,17 @@ import {
   type RedisTarget,
 } from './lib/brokers';
 import { loadBull, loadOutbox, outboxRows } from './lib/delayed-load';
+import { forkExportBenchmark } from './lib/export-run';
+import { countJobStatuses, emptyJobStatuses } from './lib/job-statuses';
 import type { ParentMessage } from './lib/ipc';
 import { sleep } from './lib/measure';
-import { workloadTable, workloadTitle, type RunsByContender } from './lib/report';
+import { variantNotes, workloadTable, workloadTitle, type RunsByContender } from './lib/report';
 import {
+  benchBuilds,
   benchSettings,
   BullPriorities,
   ContendersOf,
+  DefaultWorkloads,
   replicasOf,
   Workloads,
   type BenchSettings,
@@ -52,12 +56,15 @@ import {
  * round, so client and brokers sharing two cores hurt every contender alike. Prints one table per workload
  * and a markdown report (also written to BENCH_REPORT when set).
  *
- * Environment: BENCH_SCALE (default 1) shrinks every count, BENCH_ROUNDS (3), BENCH_LOW_JOB_MS (5),
+ * Environment (BENCHMARKS.md has the table): BENCH_SCALE (default 1) shrinks every count, BENCH_ROUNDS
+ * (per workload: settings.ts DefaultRounds), BENCH_LOW_JOB_MS (5),
  * BENCH_MAX_LOAD (wait until the 1-minute load average is below it, up to BENCH_LOAD_WAIT_S = 600 s),
  * REDIS_HOST / REDIS_PORT (127.0.0.1:6379), TEST_DATABASE_URL (only our service's health check uses it),
  * BENCH_CHILD_FLAGS (extra node flags for the measured processes, e.g. `--cpu-prof --cpu-prof-dir=DIR`),
  * BENCH_CONTENDERS (comma-separated subset, e.g. `raw,ours`, for profiling), BENCH_DELAYED_LEAD_MS (delayed:
- * from the start of loading the due jobs to the first due time), BENCH_REPLICA_JOB_MS (replicas: 50 ms).
+ * from the start of loading the due jobs to the first due time), BENCH_REPLICA_JOB_MS (replicas: 50 ms),
+ * BENCH_BUILDS (label=/other/checkout,…: ours as compiled there joins the process workload as `build:<label>`),
+ * BENCH_EXPORT_ROWS / BENCH_EXPORT_BODY (export workload).
  */
 
 const ChildTimeoutMs = 10 * 60_000;
@@ -71,6 +78,10 @@ interface Context {
   redisPid?: number;
   bullPrefix: string;
   databaseUrl: string;
+  /** Checkouts whose compiled bench runs as `build:<label>` (BENCH_BUILDS). */
+  builds: Map<string, string>;
+  /** The process workload's private migrated database for `ours+statuses`, created on first use. */
+  statusDatabase?: TestDatabase;
 }
 
 const liveChildren = new Set<ChildProcess>();
@@ -86,7 +97,7 @@ async function main(): Promise<number> {
     process.stderr.write(`unknown workload(s) ${unknown.join(', ')}; choose from ${Workloads.join(', ')}\n`);
     return 2;
   }
-  const selected = args.length > 0 ? Workloads.filter((w) => args.includes(w)) : [...Workloads];
+  const selected = args.length > 0 ? Workloads.filter((w) => args.includes(w)) : [...DefaultWorkloads];
   const settings = benchSettings();
   // The relay's own default, whatever libs/jetstream says today: reported in the delayed workload's title.
   settings.delayed.relayBatchSize = DefaultOutboxRelaySettings.batchSize;
@@ -112,23 +123,40 @@ async function main(): Promise<number> {
     redisPid: redisServer.pid,
     bullPrefix: `bench-${process.pid}-${startedAt.toString(36)}`,
     databaseUrl: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    builds: benchBuilds(),
   };
+  for (const [label, dir] of ctx.builds)
+    if (!existsSync(buildChild(dir)))
+      throw new Error(
+        `BENCH_BUILDS ${label}: no ${buildChild(dir)} (run \`npx tsc -p bench/tsconfig.json\` there)`,
+      );
   const tables: string[] = [];
   let failed = 0;
   try {
     for (const workload of selected) {
+      const began = Date.now();
       const { markdown, failures } = await runWorkload(ctx, workload);
       failed += failures;
       tables.push(markdown);
       process.stdout.write(`\n${markdown}\n\n`);
+      process.stderr.write(`   ${workload}: ${Math.round((Date.now() - began) / 1000)} s\n`);
     }
   } finally {
+    await ctx.statusDatabase?.drop().catch(() => undefined);
     await nc.drain().catch(() => undefined);
     await nats.cleanup();
     await deleteBullPrefix(redis, ctx.bullPrefix).catch(() => undefined);
   }
   const report = [
-    header(settings, redisServer.version, loadBefore, loadavg()[0], (Date.now() - startedAt) / 1000, args),
+    header(
+      settings,
+      redisServer.version,
+      loadBefore,
+      loadavg()[0],
+      (Date.now() - startedAt) / 1000,
+      args,
+      selected,
+    ),
     ...tables,
   ].join('\n\n');
   process.stdout.write(`\n${report}\n`);
@@ -141,12 +169,27 @@ async function runWorkload(
   workload: WorkloadName,
 ): Promise<{ markdown: string; failures: number }> {
   const only = (process.env.BENCH_CONTENDERS ?? '').split(',').filter(Boolean);
-  const contenders = ContendersOf[workload].filter((c) => only.length === 0 || only.includes(c));
-  const runs: RunsByContender = new Map(contenders.map((c) => [c, [] as RunResult[]]));
+  const builds = workload === 'process' ? [...ctx.builds.keys()].map((l): ContenderName => `build:${l}`) : [];
+  // `ours+limit` costs a KV round trip per job (minutes for 100k on two cores): only when asked for.
+  const optional: ContenderName[] =
+    workload === 'process' && only.includes('ours+limit') ? ['ours+limit'] : [];
+  let contenders = [...ContendersOf[workload], ...optional, ...builds].filter(
+    (c) => only.length === 0 || only.includes(c),
+  );
   const failures = new Map<ContenderName, string[]>();
+  if (contenders.includes('ours+statuses')) {
+    // Statuses need a migrated database; without PostgreSQL the row is left out, not failed.
+    const database = await statusDatabase(ctx).catch((error: Error) => {
+      failures.set('ours+statuses', [`left out: no migrated database (${error.message.split('\n')[0]})`]);
+      process.stderr.write(`   ours+statuses left out: ${error.message.split('\n')[0]}\n`);
+      return undefined;
+    });
+    if (!database) contenders = contenders.filter((c) => c !== 'ours+statuses');
+  }
+  const runs: RunsByContender = new Map(contenders.map((c) => [c, [] as RunResult[]]));
   let failed = 0;
   process.stderr.write(`\n== ${workloadTitle(workload, ctx.settings)}\n`);
-  const rounds = workload === 'delayed' ? ctx.settings.delayed.rounds : ctx.settings.rounds;
+  const rounds = ctx.settings.rounds[workload];
   for (let round = 1; round <= rounds; round++) {
     // Rotate the order each round: whoever runs first meets a cold page cache and a freshly started broker.
     const order = contenders.map((_, i) => contenders[(i + round - 1) % contenders.length]);
@@ -172,14 +215,15 @@ async function runWorkload(
     }
   }
   const title = `### ${workloadTitle(workload, ctx.settings)}`;
+  const variants = workload === 'process' ? variantNotes(runs) : '';
   return {
-    markdown: `${title}\n\n${workloadTable(workload, contenders, runs, failures)}`,
+    markdown: `${title}\n\n${workloadTable(workload, contenders, runs, failures)}${variants}`,
     failures: failed,
   };
 }
 
 function specFor(ctx: Context, workload: WorkloadName, contender: ContenderName, round: number): RunSpec {
-  const tag = `${workload}_${round}_${contender.replace(/-/g, '_')}`;
+  const tag = `${workload}_${round}_${contender.replace(/[^A-Za-z0-9]/g, '_')}`;
   return {
     workload,
     contender,
@@ -189,24 +233,93 @@ function specFor(ctx: Context, workload: WorkloadName, contender: ContenderName,
     databaseUrl: ctx.databaseUrl,
     redis: ctx.redis,
     bullPrefix: ctx.bullPrefix,
-    queue: `${workload}-r${round}-${contender}`,
+    queue: `${workload}-r${round}-${contender.replace(/[^A-Za-z0-9-]/g, '_')}`,
     raw: { stream: `BENCH_RAW_${tag}`.toUpperCase(), subject: `bench-raw.${tag}`, durable: 'bench-raw' },
     brokerPids: contender.startsWith('bullmq')
       ? ctx.redisPid === undefined
         ? []
         : [ctx.redisPid]
       : [ctx.nats.pid],
+    ...(contender === 'ours+statuses' ? { jobStatuses: true, databaseUrl: ctx.statusDatabase!.url } : {}),
   };
+}
+
+/** Created once per bench run; every `ours+statuses` run starts from an empty `job_statuses`. */
+async function statusDatabase(ctx: Context): Promise<TestDatabase> {
+  ctx.statusDatabase ??= await createMigratedTestDatabase();
+  return ctx.statusDatabase;
+}
+
+/** `BENCH_BUILDS` checkouts are compiled with their own `tsc -p bench/tsconfig.json`. */
+function buildChild(checkout: string): string {
+  return join(checkout, 'dist', 'bench', 'bench', 'child.js');
 }
 
 /** One run of one contender: prepared, measured in its child process(es), checked and cleaned up. */
 async function runOnce(ctx: Context, spec: RunSpec): Promise<RunResult> {
   if (spec.workload === 'delayed') return runDelayed(ctx, spec);
   if (spec.workload === 'replicas') return runReplicas(ctx, spec);
+  if (spec.workload === 'outbox') return runOutbox(ctx, spec);
+  if (spec.workload === 'export') return runExport(ctx);
   await prepare(ctx, spec);
-  const result = await startChild(spec).result;
+  if (spec.jobStatuses) await emptyJobStatuses(spec.databaseUrl);
+  const build = spec.contender.startsWith('build:')
+    ? ctx.builds.get(spec.contender.slice('build:'.length))
+    : undefined;
+  // Another checkout's child runs its own `ours`, with its own libs; the stream and the jobs are this run's.
+  const result = await (build ? startChild({ ...spec, contender: 'ours' }, build) : startChild(spec)).result;
+  if (spec.jobStatuses) {
+    // Proof that the statuses were recorded, not silently off: one row per job once the writer has flushed.
+    const rows = await countJobStatuses(spec.databaseUrl, ctx.settings.jobs, 3000);
+    if (rows !== ctx.settings.jobs)
+      result.notes.push(`job_statuses holds ${rows} rows afterwards, expected ${ctx.settings.jobs}`);
+  }
   result.notes.push(...(await verifyAndClean(ctx, spec)));
   return result;
+}
+
+/** Outbox rows → relay → consumer, in one child against a private migrated database and a fresh JOBS. */
+async function runOutbox(ctx: Context, spec: RunSpec): Promise<RunResult> {
+  const database = await createMigratedTestDatabase();
+  try {
+    await freshJobsStream(ctx.jsm);
+    const result = await startChild({ ...spec, databaseUrl: database.url }).result;
+    const left = await outboxRows(database.url);
+    if (left !== 0) result.notes.push(`outbox holds ${left} rows afterwards, expected 0`);
+    result.notes.push(...(await verifyAndClean(ctx, spec)));
+    return result;
+  } finally {
+    await database.drop().catch(() => undefined);
+  }
+}
+
+/** bench/export-group.ts in its own process (its own nats-server and database): one line per format. */
+async function runExport(ctx: Context): Promise<RunResult> {
+  const { rows, bodyBytes } = ctx.settings.export;
+  const exports = await forkExportBenchmark(
+    join(__dirname, Compiled ? 'export-group.js' : 'export-group.ts'),
+    {
+      rows,
+      bodyBytes,
+      compiled: Compiled,
+      cwd: RepoRoot,
+      timeoutMs: ChildTimeoutMs,
+    },
+  );
+  const seconds = exports.reduce((sum, e) => sum + e.seconds, 0);
+  return {
+    jobs: exports.reduce((sum, e) => sum + e.rows, 0),
+    elapsedMs: seconds * 1000,
+    rate: exports.reduce((sum, e) => sum + e.rows, 0) / seconds,
+    clientCpuMs: NaN,
+    peakRssMb: Math.max(...exports.map((e) => e.peakRssMb)),
+    peakHeapMb: NaN,
+    // The seeded group holds about `rows` exportable rows (comments, events, polls, votes), not exactly.
+    notes: exports
+      .filter((e) => e.rows < rows * 0.9)
+      .map((e) => `${e.format}: ${e.rows} rows exported, expected about ${rows}`),
+    exports,
+  };
 }
 
 /**
@@ -267,8 +380,9 @@ async function runDelayed(ctx: Context, spec: RunSpec): Promise<RunResult> {
  * they give the throughput, the split and any job handled twice or never.
  */
 async function runReplicas(ctx: Context, spec: RunSpec): Promise<RunResult> {
-  const { jobs, jobMs } = ctx.settings.replicas;
+  const { jobsPerProcess, jobMs } = ctx.settings.replicas;
   const processes = replicasOf(spec.contender);
+  const jobs = jobsPerProcess * processes;
   await freshJobsStream(ctx.jsm);
   global.gc?.();
   const children = Array.from({ length: processes }, (_, replica) => startChild({ ...spec, replica }));
@@ -322,7 +436,8 @@ async function prepare(ctx: Context, spec: RunSpec): Promise<void> {
     await freshRawStream(ctx.jsm, spec.raw);
     if (spec.workload === 'process')
       await preloadNats(ctx.nc, ctx.jsm, spec.raw.stream, spec.raw.subject, jobs);
-  } else if (spec.contender === 'ours') {
+  } else if (!spec.contender.startsWith('bullmq')) {
+    // ours, ours+statuses and build:<label> all read JOBS.
     await freshJobsStream(ctx.jsm);
     if (spec.workload === 'process') await preloadNats(ctx.nc, ctx.jsm, Streams.jobs.name, NoopSubject, jobs);
     if (spec.workload === 'priority') await preloadNats(ctx.nc, ctx.jsm, Streams.jobs.name, LowSubject, jobs);
@@ -360,7 +475,9 @@ async function verifyAndClean(ctx: Context, spec: RunSpec): Promise<string[]> {
       const left =
         spec.workload === 'enqueue' ? (await queue.getJobCounts('wait')).wait : await bullBacklog(queue);
       if (left !== expectStored) notes.push(`queue holds ${left} jobs afterwards, expected ${expectStored}`);
-      await queue.obliterate({ force: true });
+      // Obliterating 900,000 delayed jobs takes BullMQ most of a minute; unlinking the queue's keys, seconds.
+      if (spec.workload === 'delayed') await deleteBullPrefix(ctx.redis, `${ctx.bullPrefix}:${spec.queue}`);
+      else await queue.obliterate({ force: true });
     } finally {
       await queue.close();
     }
@@ -376,15 +493,16 @@ interface ChildHandle {
   kill(): void;
 }
 
-function startChild(spec: RunSpec): ChildHandle {
+function startChild(spec: RunSpec, checkout?: string): ChildHandle {
   // BENCH_CHILD_FLAGS: extra node flags for the measured processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
   const execArgv = ['--expose-gc', ...(process.env.BENCH_CHILD_FLAGS ?? '').split(' ').filter(Boolean)];
   if (!Compiled) {
     execArgv.push('-r', require.resolve('ts-node/register/transpile-only'));
     execArgv.push('-r', require.resolve('tsconfig-paths/register'));
   }
-  const child = fork(join(__dirname, Compiled ? 'child.js' : 'child.ts'), [], {
-    cwd: RepoRoot,
+  const script = checkout ? buildChild(checkout) : join(__dirname, Compiled ? 'child.js' : 'child.ts');
+  const child = fork(script, [], {
+    cwd: checkout ?? RepoRoot,
     execArgv,
     env: {
       ...process.env,
@@ -489,6 +607,7 @@ function header(
   loadAfter: number,
   seconds: number,
   args: string[],
+  selected: readonly WorkloadName[],
 ): string {
   let natsServer = '?';
   try {
@@ -498,7 +617,14 @@ function header(
   } catch {
     // reported as unknown
   }
-  const env = ['BENCH_SCALE', 'BENCH_ROUNDS', 'BENCH_LOW_JOB_MS', 'BENCH_MAX_LOAD']
+  const env = [
+    'BENCH_SCALE',
+    'BENCH_ROUNDS',
+    'BENCH_LOW_JOB_MS',
+    'BENCH_MAX_LOAD',
+    'BENCH_CONTENDERS',
+    'BENCH_BUILDS',
+  ]
     .filter((k) => process.env[k])
     .map((k) => `${k}=${process.env[k]} `)
     .join('');
@@ -517,8 +643,9 @@ function header(
     `- versions: Node ${process.versions.node}, nats.js ${packageVersion('nats')}, nats-server ${natsServer}, ` +
       `@nestjs/core ${packageVersion('@nestjs/core')}, BullMQ ${packageVersion('bullmq')}, ` +
       `ioredis ${packageVersion('ioredis')}, Redis ${redisVersion}`,
-    `- scale ${s.scale} (${s.jobs.toLocaleString('en-US')} jobs per run), ${s.rounds} interleaved round(s), ` +
-      'median reported; every run in a fresh process against a fresh stream or queue',
+    `- scale ${s.scale} (${s.jobs.toLocaleString('en-US')} jobs per run); interleaved rounds per workload: ` +
+      `${selected.map((w) => `${w} ${s.rounds[w]}`).join(', ')}; median reported; every run in a fresh ` +
+      'process against a fresh stream or queue',
   ].join('\n');
 }
 

@@ -13,6 +13,7 @@ import {
   benchPayload,
   CriticalSubject,
   DelayedContracts,
+  LimitedNoopContracts,
   NoopContracts,
   NoopSubject,
   PriorityContracts,
@@ -49,6 +50,13 @@ export async function run(spec: RunSpec): Promise<RunResult> {
       return delayed(spec);
     case 'replicas':
       return replica(spec);
+    case 'outbox': {
+      // Loaded only here, so the other workloads' processes hold exactly what they held before.
+      const { measureOutboxLatency } = await import('../lib/outbox-probe');
+      return measureOutboxLatency(spec.natsUrl, spec.databaseUrl, spec.settings.outbox, spec.brokerPids);
+    }
+    case 'export':
+      throw new Error('the export workload runs bench/export-group.ts, not a contender');
   }
 }
 
@@ -63,10 +71,11 @@ function start(spec: RunSpec, module: DynamicModule, contracts: ContractMap): Pr
       DATABASE_URL: spec.databaseUrl,
       HTTP_PORT: '0',
       HTTP_HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
-      // Status rows for 100k no-op jobs are the cost `trackStatus: false` exists to avoid; BENCH_JOB_STATUSES=true
-      // measures it (with TEST_DATABASE_URL pointing at a migrated database).
-      JOB_STATUSES: process.env.BENCH_JOB_STATUSES ?? 'false',
+      // BENCH_LOG_LEVEL=warn shows why a run of ours went wrong.
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+      // Status rows for 100k no-op jobs are the cost `trackStatus: false` exists to avoid; the `ours+statuses`
+      // contender measures it, against a migrated database of its own.
+      JOB_STATUSES: spec.jobStatuses ? 'true' : 'false',
     },
   });
 }
@@ -98,7 +107,8 @@ async function processJobs(spec: RunSpec): Promise<RunResult> {
   const meter = new Meter(spec.brokerPids);
   const sink = new CountingSink(total, meter);
   global.gc?.();
-  const service = await start(spec, BenchModule.noop({ noop: () => sink.hit() }), NoopContracts);
+  const contracts = spec.contender === 'ours+limit' ? LimitedNoopContracts : NoopContracts;
+  const service = await start(spec, BenchModule.noop({ noop: () => sink.hit() }), contracts);
   try {
     await within(sink.done, 120_000, () => `${sink.count}/${total} jobs processed`);
     return meter.result(total, {}, total - 1);

@@ -36,6 +36,23 @@ export const NoopContracts = contractMap(
   }),
 );
 
+/**
+ * The no-op job with a rate limit it never reaches (process workload, contender `ours+limit`): 1,000 keys of
+ * 10,000 starts per second each, so every job goes through the cluster-wide admission (a compare-and-set on
+ * its key's budget in NATS KV) and none waits.
+ */
+export const LimitedNoopContracts = contractMap(
+  defineJob({
+    subject: NoopSubject,
+    schema: BenchPayloadSchema,
+    description: 'benchmark no-op job under a rate limit it never reaches',
+    options: {
+      ...options,
+      rateLimit: { key: (job: BenchPayload) => `key-${job.n % 1000}`, limit: 10_000, per: 1000 },
+    },
+  }),
+);
+
 export const PriorityContracts = contractMap(
   defineJob({
     subject: CriticalSubject,

@@ -25,31 +25,41 @@ interface PlannedJob {
   dueAt: number;
 }
 
-function* farJobs(s: BenchSettings['delayed'], now: number): Generator<PlannedJob> {
-  for (let i = 0; i < s.stored; i++)
+/**
+ * Writers storing at once, each its own share of the jobs: one writer leaves the client idle while the
+ * database (or Redis) executes a batch and the other way round; three keep both cores busy. The same for
+ * both contenders.
+ */
+export const LoadWriters = 3;
+
+function* farJobs(s: BenchSettings['delayed'], now: number, writer: number): Generator<PlannedJob> {
+  for (let i = writer; i < s.stored; i += LoadWriters)
     yield { n: s.due + i, dueAt: now + HourMs + Math.floor(Math.random() * FarSpreadMs) };
 }
 
 /** The due jobs in a random order of n; job n is due at `firstDueAt + n × window / due`. */
-function* dueJobs(s: BenchSettings['delayed'], firstDueAt: number): Generator<PlannedJob> {
+function dueJobs(s: BenchSettings['delayed'], firstDueAt: number): PlannedJob[][] {
   const order = Array.from({ length: s.due }, (_, i) => i);
   for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
     [order[i], order[j]] = [order[j], order[i]];
   }
-  for (const n of order) yield { n, dueAt: firstDueAt + Math.floor((n * s.windowMs) / s.due) };
+  const shares: PlannedJob[][] = Array.from({ length: LoadWriters }, () => []);
+  for (const [i, n] of order.entries())
+    shares[i % LoadWriters].push({ n, dueAt: firstDueAt + Math.floor((n * s.windowMs) / s.due) });
+  return shares;
 }
 
-/** Loads both sets through `store` and measures each; the due set is timed from its own start. */
+/** Loads both sets through `store` (`LoadWriters` at once) and times each; the due set from its own start. */
 async function loadBoth(
   s: BenchSettings['delayed'],
   store: (jobs: Iterable<PlannedJob>) => Promise<void>,
 ): Promise<Omit<DelayedLoad, 'storageMb' | 'leftStored'>> {
   const storedFrom = Date.now();
-  await store(farJobs(s, storedFrom));
+  await Promise.all(Array.from({ length: LoadWriters }, (_, w) => store(farJobs(s, storedFrom, w))));
   const dueFrom = Date.now();
   const firstDueAt = dueFrom + s.leadMs;
-  await store(dueJobs(s, firstDueAt));
+  await Promise.all(dueJobs(s, firstDueAt).map((share) => store(share)));
   const end = Date.now();
   return {
     storedJobs: s.stored,
@@ -63,7 +73,8 @@ async function loadBoth(
 /**
  * Outbox rows exactly as `Outbox.publish` / `DelayedJobs.enqueue` write them (validated payload, CloudEvents
  * and traceparent headers, the row id as message id), but many per statement (`BulkWriter`: one
- * `INSERT … SELECT FROM unnest(…)` per 2,000 rows), each row still firing the NOTIFY trigger.
+ * `INSERT … SELECT FROM unnest(…)` per 2,000 rows, one connection per writer), each row still firing the
+ * NOTIFY trigger.
  */
 export async function loadOutbox(databaseUrl: string, settings: BenchSettings): Promise<DelayedLoad> {
   const s = settings.delayed;
@@ -126,7 +137,10 @@ export async function outboxRows(databaseUrl: string): Promise<number> {
   }
 }
 
-/** BullMQ jobs with `delay` (from one `timestamp`, so the due time is exact), 1,000 per `addBulk`. */
+/**
+ * BullMQ jobs with `delay` (from one `timestamp`, so the due time is exact), 1,000 per `addBulk`, one
+ * `addBulk` outstanding per writer.
+ */
 export async function loadBull(
   queue: Queue,
   settings: BenchSettings,

@@ -3,6 +3,7 @@ import {
   ContenderLabels,
   type BenchSettings,
   type ContenderName,
+  type Percentiles,
   type RunResult,
   type WorkloadName,
 } from './settings';
@@ -51,8 +52,37 @@ export function workloadTitle(workload: WorkloadName, s: BenchSettings): string 
     case 'delayed':
       return `${n0(s.delayed.due)} delayed jobs falling due over ${s.delayed.windowMs / 1000} s while ${n0(s.delayed.stored + s.delayed.due)} are stored (${n0(s.delayed.stored)} due 1 h–14 days later; relay batch ${s.delayed.relayBatchSize})`;
     case 'replicas':
-      return `${n0(s.replicas.jobs)} jobs of ${s.replicas.jobMs} ms on 1, 2 and 4 worker processes sharing one durable consumer`;
+      return `${n0(s.replicas.jobsPerProcess)} jobs per process (${s.replicas.jobMs} ms each) on 1, 2 and 4 worker processes sharing one durable consumer`;
+    case 'outbox':
+      return `outbox row → published: ${n0(s.outbox.immediate)} rows committed one per transaction at ${s.outbox.ratePerSec}/s, then ${n0(s.outbox.delayed)} rows due ${s.outbox.aheadMs / 1000} s ahead`;
+    case 'export':
+      return `group export of about ${n0(s.export.rows)} rows (comments of ${n0(s.export.bodyBytes)} B, their events, polls, votes), JSONL then CSV (targets: 50,000 rows/s, peak RSS < 200 MB)`;
   }
+}
+
+/**
+ * Below the process table: how each variant of ours (statuses on, another build) compares with `ours` of the
+ * same run (or, when `ours` is left out, with the first contender, e.g. the first of BENCH_BUILDS), in
+ * throughput and in client CPU per job (the steadier of the two on shared cores).
+ */
+export function variantNotes(runs: RunsByContender): string {
+  const base = runs.has('ours') ? 'ours' : [...runs.keys()][0];
+  const ours = (base && runs.get(base)) || [];
+  if (ours.length === 0) return '';
+  const rate = (rs: readonly RunResult[]) => med(rs, (r) => r.rate);
+  const cpu = (rs: readonly RunResult[]) => med(rs, (r) => (r.clientCpuMs * 1000) / r.jobs);
+  const lines: string[] = [];
+  for (const [contender, rs] of runs) {
+    if (contender === base || !(contender.startsWith('ours') || contender.startsWith('build:'))) continue;
+    if (rs.length === 0) continue;
+    const cost = (1 - rate(rs) / rate(ours)) * 100;
+    lines.push(
+      `- ${contender} against ${base}: ${ratio(rate(rs), rate(ours))} the jobs/s (${cost >= 0 ? 'costs' : 'gains'} ` +
+        `${Math.abs(cost).toFixed(1)} %), client CPU ${ms(cpu(rs))} µs/job against ${ms(cpu(ours))} ` +
+        `(${ratio(cpu(rs), cpu(ours))})`,
+    );
+  }
+  return lines.length > 0 ? `\n\n${lines.join('\n')}` : '';
 }
 
 /** One markdown table per workload: medians over the rounds, each round's value, and the ratio to the first contender. */
@@ -215,6 +245,67 @@ export function workloadTable(
           last ? last.peakRssMb.map(n0).join(' / ') : '–',
         ];
       }),
+    );
+  } else if (workload === 'outbox') {
+    out = table(
+      [
+        'probe',
+        'p50 ms',
+        'p99 ms',
+        'max ms',
+        'p99 each round',
+        'rows',
+        'client CPU %',
+        'broker CPU %',
+        'peak RSS MB',
+      ],
+      contenders.flatMap((c) => {
+        const probe = (name: string, pick: (r: RunResult) => Percentiles | undefined) => [
+          `${label(workload, c)}: ${name}`,
+          ms(med(ok(c), (r) => pick(r)?.p50)),
+          ms(med(ok(c), (r) => pick(r)?.p99)),
+          ms(med(ok(c), (r) => pick(r)?.max)),
+          rounds(c, (r) => pick(r)?.p99 ?? NaN, ms),
+          n0(med(ok(c), (r) => pick(r)?.count)),
+          n0(med(ok(c), (r) => (r.clientCpuMs / r.elapsedMs) * 100)),
+          n0(med(ok(c), (r) => (r.brokerCpuMs === undefined ? NaN : (r.brokerCpuMs / r.elapsedMs) * 100))),
+          n0(med(ok(c), (r) => r.peakRssMb)),
+        ];
+        return [
+          probe('immediate row, commit → consumer', (r) => r.latency),
+          probe('delayed row, `deliver_at` → consumer', (r) => r.lateness),
+        ];
+      }),
+    );
+  } else if (workload === 'export') {
+    const exports = ok(contenders[0]).at(-1)?.exports ?? [];
+    out = table(
+      [
+        'format',
+        'rows',
+        'rows/s',
+        'vs 50k rows/s',
+        'rows per CPU s',
+        'MB/s',
+        'file MB',
+        'seconds',
+        'peak RSS MB',
+        'RSS before MB',
+        'seeding s',
+      ],
+      exports.map((e) => [
+        e.format,
+        n0(e.rows),
+        n0(e.rowsPerSecond),
+        ratio(e.rowsPerSecond, 50_000),
+        n0(e.rowsPerCpuSecond ?? NaN),
+        e.mbPerSecond.toFixed(1),
+        (e.bytes / 2 ** 20).toFixed(1),
+        e.seconds.toFixed(2),
+        n0(e.peakRssMb),
+        n0(e.rssBeforeMb),
+        e.seedSeconds.toFixed(1),
+      ]),
     );
   } else {
     out = table(

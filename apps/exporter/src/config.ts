@@ -6,7 +6,7 @@ export const ExporterConfigSchema = ServiceConfigSchema.extend({
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3004),
   /** Signs export download links (HMAC-SHA256); at least 32 characters, e.g. `openssl rand -hex 32`. */
   EXPORT_LINK_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)'),
-  /** Rows read per query while exporting (keyset pagination); memory holds one batch. */
+  /** Rows read per query while exporting (keyset pagination); memory holds two batches (one read ahead). */
   EXPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(1000),
   /** How long an export stays downloadable. */
   EXPORT_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(7),
