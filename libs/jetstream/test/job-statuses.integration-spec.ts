@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
@@ -7,6 +5,7 @@ import { z } from 'zod';
 import { contractMap, defineJob } from '@lib/contracts';
 import { createDataSource } from '@lib/db';
 import {
+  runCli,
   createMigratedTestDatabase,
   startNatsServer,
   waitFor,
@@ -191,9 +190,9 @@ describe('job statuses', () => {
     });
     await recorder.flush();
     const [text, json, unknown] = await Promise.all([
-      runCli(database.url, ['jobs', 'show', id]),
-      runCli(database.url, ['--json', 'jobs', 'show', id]),
-      runCli(database.url, ['jobs', 'show', 'no-such-job']),
+      runCli(['jobs', 'show', id], { DATABASE_URL: database.url }),
+      runCli(['--json', 'jobs', 'show', id], { DATABASE_URL: database.url }),
+      runCli(['jobs', 'show', 'no-such-job'], { DATABASE_URL: database.url }),
     ]);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`job ${id}: jobs.statuskit.work`);
@@ -213,26 +212,3 @@ describe('job statuses', () => {
     expect(await statuses.status(id)).toBeNull();
   });
 });
-
-const repoRoot = resolve(__dirname, '../../..');
-
-function runCli(
-  databaseUrl: string,
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        'tools/cli/main.ts',
-        ...args,
-      ],
-      { cwd: repoRoot, env: { ...process.env, DATABASE_URL: databaseUrl, TS_NODE_PROJECT: 'tsconfig.json' } },
-      (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}

@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
 import { connect, type NatsConnection, type Subscription } from 'nats';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
@@ -7,6 +5,7 @@ import { z } from 'zod';
 import { BatchOutcome, contractMap, defineJob, type Contract } from '@lib/contracts';
 import { createDataSource, DelayedJobs, Outbox } from '@lib/db';
 import {
+  runCli,
   createMigratedTestDatabase,
   sleep,
   startNatsServer,
@@ -242,9 +241,9 @@ describe('job batches and the scheduled and dead states', () => {
     );
     await callbackOf('shown');
     const [text, json, unknown] = await Promise.all([
-      runCli(database.url, ['jobs', 'batch', batch.id]),
-      runCli(database.url, ['--json', 'jobs', 'batch', batch.id]),
-      runCli(database.url, ['jobs', 'batch', '00000000-0000-4000-8000-000000000000']),
+      runCli(['jobs', 'batch', batch.id], { DATABASE_URL: database.url }),
+      runCli(['--json', 'jobs', 'batch', batch.id], { DATABASE_URL: database.url }),
+      runCli(['jobs', 'batch', '00000000-0000-4000-8000-000000000000'], { DATABASE_URL: database.url }),
     ]);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(new RegExp(`batch ${batch.id}: shown \\(finished .* UTC\\)`));
@@ -515,26 +514,3 @@ describe('job batches and the scheduled and dead states', () => {
     }, 180_000);
   });
 });
-
-const repoRoot = resolve(__dirname, '../../..');
-
-function runCli(
-  databaseUrl: string,
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        'tools/cli/main.ts',
-        ...args,
-      ],
-      { cwd: repoRoot, env: { ...process.env, DATABASE_URL: databaseUrl, TS_NODE_PROJECT: 'tsconfig.json' } },
-      (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}

@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import { DelayedJobs, Outbox } from '@lib/db';
 import {
@@ -10,7 +8,7 @@ import {
   KvBuckets,
   type WorkerRuntime,
 } from '@lib/jetstream';
-import { sleep, waitFor } from '@lib/testing';
+import { runCli, sleep, waitFor } from '@lib/testing';
 import { LifecycleContracts, LifecycleHarness } from './fixtures/lifecycle-harness';
 
 describe('cancelling jobs', () => {
@@ -41,6 +39,9 @@ describe('cancelling jobs', () => {
         [jobId],
       )) as { n: number }[]
     )[0].n;
+
+  const runCliHere = (args: string[]) =>
+    runCli(args, { DATABASE_URL: harness.database.url, NATS_URL: harness.nats.url });
 
   it('removes a scheduled job from the outbox and records it cancelled', async () => {
     const { id } = await delayedJobs.enqueue(
@@ -194,9 +195,9 @@ describe('cancelling jobs', () => {
     const finished = await harness.publisher.publish('jobs.lifecyclekit.work', { tag: 'cli-finished' });
     await harness.settled(finished.id, 'completed');
     const [text, json, unknown] = await Promise.all([
-      runCli(['jobs', 'cancel', scheduled.id]),
-      runCli(['--json', 'jobs', 'cancel', finished.id]),
-      runCli(['jobs', 'cancel', 'no-such-job']),
+      runCliHere(['jobs', 'cancel', scheduled.id]),
+      runCliHere(['--json', 'jobs', 'cancel', finished.id]),
+      runCliHere(['jobs', 'cancel', 'no-such-job']),
     ]);
     expect(text).toMatchObject({ code: 0, stderr: '' });
     expect(text.stdout).toContain(
@@ -212,30 +213,4 @@ describe('cancelling jobs', () => {
     expect(unknown.code).toBe(3);
     expect(unknown.stderr).toContain('no job no-such-job');
   }, 90_000);
-
-  function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((done) => {
-      execFile(
-        process.execPath,
-        [
-          '-r',
-          'ts-node/register/transpile-only',
-          '-r',
-          'tsconfig-paths/register',
-          'tools/cli/main.ts',
-          ...args,
-        ],
-        {
-          cwd: resolve(__dirname, '../../..'),
-          env: {
-            ...process.env,
-            DATABASE_URL: harness.database.url,
-            NATS_URL: harness.nats.url,
-            TS_NODE_PROJECT: 'tsconfig.json',
-          },
-        },
-        (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-      );
-    });
-  }
 });

@@ -1,28 +1,6 @@
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
-import { startNatsServer, type NatsServerHandle } from '@lib/testing';
+import { runCli, startNatsServer, type NatsServerHandle } from '@lib/testing';
 import { RateLimitAdmin } from '@lib/jetstream';
-
-const repoRoot = resolve(__dirname, '../../..');
-
-function runCli(natsUrl: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        'tools/cli/main.ts',
-        ...args,
-      ],
-      { cwd: repoRoot, env: { ...process.env, NATS_URL: natsUrl, TS_NODE_PROJECT: 'tsconfig.json' } },
-      (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 describe('operator CLI for paused rate-limit keys', () => {
   let nats: NatsServerHandle;
@@ -53,8 +31,8 @@ describe('operator CLI for paused rate-limit keys', () => {
       'HTTP 429',
     );
     const [table, json] = await Promise.all([
-      runCli(nats.url, ['rate-limits', 'paused']),
-      runCli(nats.url, ['--json', 'rate-limits', 'paused']),
+      runCli(['rate-limits', 'paused'], { NATS_URL: nats.url }),
+      runCli(['--json', 'rate-limits', 'paused'], { NATS_URL: nats.url }),
     ]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(
@@ -70,7 +48,7 @@ describe('operator CLI for paused rate-limit keys', () => {
       }),
     ]);
 
-    const resumed = await runCli(nats.url, ['rate-limits', 'resume', consumer, 'chatbot-42']);
+    const resumed = await runCli(['rate-limits', 'resume', consumer, 'chatbot-42'], { NATS_URL: nats.url });
     expect(resumed.code).toBe(0);
     expect((await admin.listPausedKeys()).map((pause) => pause.key)).toEqual(['chatbot-7']);
   }, 90_000);

@@ -22,4 +22,4 @@ export { sleep, waitFor, type Falsy, type WaitForOptions } from './wait-for';
 export { createMigratedTestDatabase, openTestDataSource } from './migrated-database';
 export { startServiceUnderTest, type ServiceUnderTest } from './service-under-test';
 export { startPostgresCluster, POSTGRES_BIN_DIR, type PostgresClusterHandle } from './postgres-cluster';
-export { spawnScript, type ScriptProcess, type ScriptServers } from './script-process';
+export { runCli, spawnScript, type CliRun, type ScriptProcess, type ScriptServers } from './script-process';

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
 const root = join(__dirname, '../../..');
@@ -49,4 +49,40 @@ export function spawnScript(
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   process.once('exit', () => child.kill('SIGKILL'));
   return { child, exited, output: () => output };
+}
+
+export interface CliRun {
+  /** The exit code (-1 when killed by a signal or the timeout). */
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the operator CLI exactly as `npm run cli` does (tools/cli/main.ts under ts-node), with `env` on top of
+ * this process's environment: point it at private servers with NATS_URL / DATABASE_URL.
+ */
+export function runCli(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliRun> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        '-r',
+        'tsconfig-paths/register',
+        'tools/cli/main.ts',
+        ...args,
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, TS_NODE_PROJECT: join(root, 'tsconfig.json'), ...env },
+        timeout: timeoutMs,
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        done({ code, stdout, stderr });
+      },
+    );
+  });
 }

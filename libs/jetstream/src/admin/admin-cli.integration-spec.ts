@@ -1,13 +1,9 @@
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
 import { connect, type JetStreamManager, type NatsConnection } from 'nats';
 import { CloudEventHeaders } from '@lib/contracts';
-import { startNatsServer, type NatsServerHandle } from '@lib/testing';
+import { runCli, startNatsServer, type NatsServerHandle } from '@lib/testing';
 import { DeadLetters } from '../dead-letters';
 import { envelopeHeaders } from '../envelope';
 import { DefaultStreamSettings, ensureStreams } from '../provisioning';
-
-const repoRoot = resolve(__dirname, '../../../..');
 
 describe('operator CLI (tools/cli/main.ts as a child process)', () => {
   let server: NatsServerHandle;
@@ -44,7 +40,7 @@ describe('operator CLI (tools/cli/main.ts as a child process)', () => {
 
     // In parallel: each run pays the ts-node start-up.
     const [published, invalid, listed] = await Promise.all([
-      runCli(server.url, [
+      runCliOn(server.url, [
         'publish',
         'events.poll.closed',
         JSON.stringify(closed),
@@ -52,11 +48,11 @@ describe('operator CLI (tools/cli/main.ts as a child process)', () => {
         'cli-test-1',
         '--json',
       ]),
-      runCli(server.url, ['publish', 'events.poll.closed', JSON.stringify(withoutClosedAt)]),
-      runCli(server.url, ['dlq', 'list', '--json']),
+      runCliOn(server.url, ['publish', 'events.poll.closed', JSON.stringify(withoutClosedAt)]),
+      runCliOn(server.url, ['dlq', 'list', '--json']),
     ]);
 
-    expect(published).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(published).toMatchObject({ code: 0, stderr: '' });
     const result = JSON.parse(published.stdout);
     expect(result).toMatchObject({ subject: 'events.poll.closed', id: 'cli-test-1', stream: 'EVENTS' });
     expect(result).toMatchObject({ duplicate: false, dropped: false });
@@ -66,31 +62,17 @@ describe('operator CLI (tools/cli/main.ts as a child process)', () => {
     expect(stored.header.get(CloudEventHeaders.source)).toBe('urn:loomio-workers:cli');
     expect(stored.json()).toEqual(closed);
 
-    expect(invalid.exitCode).toBe(2);
+    expect(invalid.code).toBe(2);
     expect(invalid.stderr).toMatch(/^error: Invalid payload for events\.poll\.closed[\s\S]*at closedAt/);
     expect(invalid.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/); // an expected error: no stack trace
 
-    expect(listed.exitCode).toBe(0);
+    expect(listed.code).toBe(0);
     const page = JSON.parse(listed.stdout);
     expect(page).toMatchObject({ letters: [{ subject, reason: 'exhausted' }], nextSeq: null, total: 1 });
   });
 });
 
-interface CliRun {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Exactly what `npm run cli` runs, pointed at the private server only (never the shared one). */
-function runCli(natsUrl: string, args: string[]): Promise<CliRun> {
-  const tsNode = resolve(repoRoot, 'node_modules/.bin/ts-node');
-  const command = ['--transpile-only', '-r', 'tsconfig-paths/register', 'tools/cli/main.ts', ...args];
-  const env = { ...process.env, NATS_URL: natsUrl };
-  return new Promise((done) => {
-    execFile(tsNode, command, { cwd: repoRoot, env, timeout: 30_000 }, (error, stdout, stderr) => {
-      const exitCode = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      done({ exitCode, stdout, stderr });
-    });
-  });
+/** The operator CLI pointed at the private server only (never the shared one). */
+function runCliOn(natsUrl: string, args: string[]) {
+  return runCli(args, { NATS_URL: natsUrl }, 30_000);
 }
