@@ -6,9 +6,8 @@ import {
   DeliverEmail,
   type PayloadOf,
 } from '@lib/contracts';
-import { AllEntities, AllMigrations, createDataSource } from '@lib/db';
 import { JobBatches } from '@lib/jetstream';
-import { createMigratedTestDatabase, type TestDatabase } from '@lib/testing';
+import { createMigratedTestDatabase, type TestDatabase, openTestDataSource } from '@lib/testing';
 import { notifyMembershipInvited } from '../src/notifications/membership-activity';
 import { NotifyWorld } from './notify-world';
 
@@ -25,11 +24,7 @@ describe('announcement fan-out as a batch (real PostgreSQL)', () => {
 
   beforeAll(async () => {
     database = await createMigratedTestDatabase();
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
+    db = await openTestDataSource(database.url);
     world = new NotifyWorld(db);
   });
 

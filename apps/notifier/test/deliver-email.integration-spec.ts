@@ -1,7 +1,6 @@
 import { connect, type NatsConnection } from 'nats';
 import type { DataSource } from 'typeorm';
 import { Contracts, DeliverEmail, Subjects, type PayloadOf } from '@lib/contracts';
-import { AllEntities, AllMigrations, createDataSource } from '@lib/db';
 import type { RunningService } from '@lib/jetstream';
 import {
   createMigratedTestDatabase,
@@ -13,6 +12,7 @@ import {
   type NatsServerHandle,
   type SmtpCaptureHandle,
   type TestDatabase,
+  openTestDataSource,
 } from '@lib/testing';
 import { NotifierConfigSchema } from '../src/config';
 import { NotifierModule } from '../src/notifier.module';
@@ -47,11 +47,7 @@ describe('notifier deliver-email (real NATS, PostgreSQL and SMTP)', () => {
       createMigratedTestDatabase(),
       startSmtpCapture(),
     ]);
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
+    db = await openTestDataSource(database.url);
     world = new MailWorld(db);
     for (let i = 0; i < 2; i++) {
       replicas.push(

@@ -1,6 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { AllEntities, AllMigrations, createDataSource } from '@lib/db';
-import { createMigratedTestDatabase, type TestDatabase } from '@lib/testing';
+import { createMigratedTestDatabase, type TestDatabase, openTestDataSource } from '@lib/testing';
 import { CatchUpDigests } from '../src/digests/send-catch-up-digests';
 import { OutcomeReviews } from '../src/reminders/announce-outcome-reviews';
 import { TaskReminders } from '../src/reminders/send-task-reminders';
@@ -19,11 +18,7 @@ describe('notifier digests and reminders (real PostgreSQL, fixed clocks)', () =>
 
   beforeAll(async () => {
     database = await createMigratedTestDatabase();
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
+    db = await openTestDataSource(database.url);
     world = new NotifyWorld(db);
     digests = new CatchUpDigests(db, 3);
   });

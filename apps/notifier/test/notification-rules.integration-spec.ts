@@ -1,11 +1,11 @@
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { Contracts } from '@lib/contracts';
-import { AllEntities, AllMigrations, createDataSource, Inbox, Outbox } from '@lib/db';
+import { Inbox, Outbox } from '@lib/db';
 import type { JobContext } from '@lib/jetstream';
 import { ChatbotFanout } from '../src/chatbots/chatbot-fanout';
 import { ActivityNotifier } from '../src/notifications/activity-notifier';
-import { createMigratedTestDatabase, type TestDatabase } from '@lib/testing';
+import { createMigratedTestDatabase, type TestDatabase, openTestDataSource } from '@lib/testing';
 import { fanOut } from '../src/notifications/activity-fanout';
 import { everyoneInScope } from '../src/notifications/audiences';
 import { notifyMembershipAccepted, notifyMembershipInvited } from '../src/notifications/membership-activity';
@@ -26,11 +26,7 @@ describe('notifier recipient rules (real PostgreSQL)', () => {
 
   beforeAll(async () => {
     database = await createMigratedTestDatabase();
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
+    db = await openTestDataSource(database.url);
     world = new NotifyWorld(db);
   });
 

@@ -3,7 +3,6 @@ import { connect, type NatsConnection } from 'nats';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { Subjects } from '@lib/contracts';
-import { AllEntities, AllMigrations, createDataSource } from '@lib/db';
 import { OutboxRelay, type RunningService } from '@lib/jetstream';
 import {
   createMigratedTestDatabase,
@@ -15,6 +14,7 @@ import {
   type NatsServerHandle,
   type SmtpCaptureHandle,
   type TestDatabase,
+  openTestDataSource,
 } from '@lib/testing';
 import { NotifierConfigSchema } from '../src/config';
 import { NotifierModule } from '../src/notifier.module';
@@ -56,11 +56,7 @@ describe('notifier app: domain events to mail (real NATS, PostgreSQL and SMTP)',
       createMigratedTestDatabase(),
       startSmtpCapture(),
     ]);
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
+    db = await openTestDataSource(database.url);
     world = new NotifyWorld(db);
     for (let i = 0; i < 2; i++) {
       replicas.push(

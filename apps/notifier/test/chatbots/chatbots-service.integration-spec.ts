@@ -2,7 +2,6 @@ import { connect, type NatsConnection } from 'nats';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { Contracts, PostToChatbot, Subjects } from '@lib/contracts';
-import { AllEntities, AllMigrations, createDataSource } from '@lib/db';
 import { OutboxRelay, type RunningService } from '@lib/jetstream';
 import {
   createMigratedTestDatabase,
@@ -11,6 +10,7 @@ import {
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
+  openTestDataSource,
 } from '@lib/testing';
 import { ChatbotFanout } from '../../src/chatbots/chatbot-fanout';
 import { NotifierConfigSchema } from '../../src/config';
@@ -45,11 +45,7 @@ describe('notifier chatbots end to end (real NATS and PostgreSQL, a fake chat se
       createMigratedTestDatabase(),
       new FakeChatServer().start(),
     ]);
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
+    db = await openTestDataSource(database.url);
     world = new ChatbotWorld(db);
     notifier = await startServiceUnderTest({
       name: 'notifier',

@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { AllEntities, AllMigrations, createDataSource, type ChatbotKind } from '@lib/db';
+import { type ChatbotKind } from '@lib/db';
 import { DiscardError, RetryLaterError } from '@lib/jetstream';
 import { AddressPolicy } from '@lib/outbound';
-import { createMigratedTestDatabase, type TestDatabase } from '@lib/testing';
+import { createMigratedTestDatabase, type TestDatabase, openTestDataSource } from '@lib/testing';
 import {
   ChatbotPostFailedError,
   ChatbotPoster,
@@ -37,11 +37,7 @@ describe('post-to-chatbot against a fake chat server (real PostgreSQL)', () => {
 
   beforeAll(async () => {
     [database, chat] = await Promise.all([createMigratedTestDatabase(), new FakeChatServer().start()]);
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
+    db = await openTestDataSource(database.url);
     world = new ChatbotWorld(db);
     groupId = await world.group('Climate <Circle> & friends');
     aliceId = await world.user('Alice Ames');

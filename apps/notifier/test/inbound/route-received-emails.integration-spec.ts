@@ -1,7 +1,7 @@
 import { connect, type NatsConnection } from 'nats';
 import type { DataSource } from 'typeorm';
 import { Contracts, Subjects } from '@lib/contracts';
-import { AllEntities, AllMigrations, createDataSource, Outbox } from '@lib/db';
+import { Outbox } from '@lib/db';
 import { durableName, type RunningService } from '@lib/jetstream';
 import {
   createMigratedTestDatabase,
@@ -10,6 +10,7 @@ import {
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
+  openTestDataSource,
 } from '@lib/testing';
 import { NotifierConfigSchema } from '../../src/config';
 import { ReceivedEmailRouter, type RouteReport } from '../../src/inbound/route-received-emails';
@@ -29,11 +30,7 @@ describe('route-received-emails (real NATS and PostgreSQL)', () => {
 
   beforeAll(async () => {
     [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
+    db = await openTestDataSource(database.url);
     world = new InboundWorld(db);
     for (let i = 0; i < 2; i++) {
       replicas.push(
