@@ -42,6 +42,9 @@ export interface ExportBenchResult {
   /** The process's peak RSS while exporting (sampled every 20 ms, and the kernel's high-water mark). */
   peakRssMb: number;
   rssBeforeMb: number;
+  /** V8 heap in use, and memory outside it (Buffers), at their highest during the export. */
+  peakHeapUsedMb: number;
+  peakExternalMb: number;
   seedSeconds: number;
   /** CPU time (user + system) of this process during the export: meaningful when the machine is shared. */
   cpuSeconds: number;
@@ -94,7 +97,14 @@ export async function runExportBenchmark(options: ExportBenchOptions): Promise<E
     for (const format of ['jsonl', 'csv'] as const) {
       const rssBefore = process.memoryUsage.rss();
       let peakRss = rssBefore;
-      const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 20);
+      let peakHeapUsed = 0;
+      let peakExternal = 0;
+      const sampler = setInterval(() => {
+        const memory = process.memoryUsage();
+        peakRss = Math.max(peakRss, memory.rss);
+        peakHeapUsed = Math.max(peakHeapUsed, memory.heapUsed);
+        peakExternal = Math.max(peakExternal, memory.external);
+      }, 20);
       const postgresBefore = new Map(
         (await backendPids(dataSource, database.name)).map((pid) => [pid, cpuSecondsOf([pid])]),
       );
@@ -114,7 +124,9 @@ export async function runExportBenchmark(options: ExportBenchOptions): Promise<E
       );
       const natsCpuSeconds = cpuSecondsOf([nats.pid]) - natsBefore;
       clearInterval(sampler);
-      peakRss = Math.max(peakRss, process.memoryUsage.rss(), process.resourceUsage().maxRSS * 1024);
+      // Sampled during this export only: the process's lifetime maximum (resourceUsage().maxRSS) would give the
+      // second export the first one's peak, and either export the seeding's.
+      peakRss = Math.max(peakRss, process.memoryUsage.rss());
       if (outcome.status !== 'completed') throw new Error(`export ${format}: ${JSON.stringify(outcome)}`);
       const cpuSeconds = (cpu.user + cpu.system) / 1e6;
       results.push({
@@ -126,6 +138,8 @@ export async function runExportBenchmark(options: ExportBenchOptions): Promise<E
         mbPerSecond: round(outcome.bytes / Mb / seconds, 1),
         peakRssMb: Math.round(peakRss / Mb),
         rssBeforeMb: Math.round(rssBefore / Mb),
+        peakHeapUsedMb: Math.round(peakHeapUsed / Mb),
+        peakExternalMb: Math.round(peakExternal / Mb),
         seedSeconds: round(seedSeconds, 1),
         cpuSeconds: round(cpuSeconds, 2),
         rowsPerCpuSecond: Math.round(outcome.rows / cpuSeconds),
@@ -301,6 +315,8 @@ async function main(): Promise<void> {
       'NATS CPU s': result.natsCpuSeconds,
       'peak RSS MB': result.peakRssMb,
       'RSS before MB': result.rssBeforeMb,
+      'heap MB': result.peakHeapUsedMb,
+      'external MB': result.peakExternalMb,
       load: result.loadAverage,
     })),
   );

@@ -90,35 +90,45 @@ export class ObjectFiles {
     await this.jsm.streams.purge(this.streamName, { filter: chunkSubject });
     const hash = createHash('sha256');
     const inFlight: Promise<unknown>[] = [];
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
+    // Pieces are copied once, into a chunk filled in place: no concatenated copies. A chunk is filled again
+    // only once the server acknowledged it (nats.js has written it out by then), so a write allocates about
+    // `maxChunksInFlight` chunks instead of one per 128 KiB, and leaves no Buffers for the collector.
+    const spare: Buffer[] = [];
+    let chunk: Buffer = Buffer.allocUnsafeSlow(ChunkSize);
+    let filled = 0;
     let size = 0;
     let chunks = 0;
-    const publishChunk = async (chunk: Buffer) => {
-      hash.update(chunk);
-      size += chunk.length;
+    const publishChunk = async () => {
+      const published = chunk;
+      const content = filled === ChunkSize ? published : published.subarray(0, filled);
+      chunk = spare.pop() ?? Buffer.allocUnsafeSlow(ChunkSize);
+      filled = 0;
+      hash.update(content);
+      size += content.length;
       chunks++;
-      const ack = this.js.publish(chunkSubject, chunk);
+      const ack = this.js.publish(chunkSubject, content);
       // Awaited below or in allSettled; never an unhandled rejection.
-      ack.catch(() => undefined);
+      ack.then(() => spare.push(published)).catch(() => undefined);
       inFlight.push(ack);
       if (inFlight.length >= this.maxChunksInFlight) await inFlight.shift();
     };
     try {
       for await (const piece of source) {
-        const bytes = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : Buffer.from(piece);
-        pending.push(bytes);
-        pendingBytes += bytes.length;
-        if (pendingBytes < ChunkSize) continue;
-        let buffered = Buffer.concat(pending);
-        while (buffered.length >= ChunkSize) {
-          await publishChunk(buffered.subarray(0, ChunkSize));
-          buffered = buffered.subarray(ChunkSize);
+        if (typeof piece === 'string' && Buffer.byteLength(piece, 'utf8') <= ChunkSize - filled) {
+          filled += chunk.write(piece, filled, 'utf8');
+        } else {
+          let bytes = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
+          while (bytes.length > 0) {
+            const taken = Math.min(bytes.length, ChunkSize - filled);
+            chunk.set(bytes.subarray(0, taken), filled);
+            filled += taken;
+            bytes = bytes.subarray(taken);
+            if (filled === ChunkSize) await publishChunk();
+          }
         }
-        pending = [buffered];
-        pendingBytes = buffered.length;
+        if (filled === ChunkSize) await publishChunk();
       }
-      if (pendingBytes > 0) await publishChunk(Buffer.concat(pending));
+      if (filled > 0) await publishChunk();
       await Promise.all(inFlight);
       const info = {
         name,
