@@ -30,6 +30,8 @@ const { spawn } = require('child_process');
 const ROOT = path.resolve(__dirname, '..');
 
 // Each app's HTTP port, shared with deploy/docker/entry.js and the Kubernetes manifests.
+// Per-app V8 flags (the exporter's heap cap), the same ones compose and the Kubernetes manifests set.
+const NODE_OPTIONS = require('../deploy/docker/app-node-options.json');
 const APPS = Object.entries(require('../deploy/docker/app-ports.json')).map(([name, port]) => ({
   name,
   port,
@@ -148,6 +150,8 @@ function childEnv(app, port, env = process.env) {
   for (const [k, v] of Object.entries(LOCAL_DEFAULTS)) if (!out[k]) out[k] = v;
   out.HTTP_PORT = String(port); // a global HTTP_PORT would make every app fight over one port
   out.APP = app.name;
+  if (NODE_OPTIONS[app.name])
+    out.NODE_OPTIONS = [out.NODE_OPTIONS, NODE_OPTIONS[app.name]].filter(Boolean).join(' ');
   return out;
 }
 

@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import AppNodeOptions from '../../deploy/docker/app-node-options.json';
 import type { ExportRun } from './settings';
 
 /**
@@ -10,9 +11,12 @@ export function forkExportBenchmark(
   options: { rows: number; bodyBytes: number; compiled: boolean; cwd: string; timeoutMs: number },
 ): Promise<ExportRun[]> {
   // Compiled, the script maps `@lib/*` itself (bench/paths.js); under ts-node tsconfig-paths does.
+  // The exporter's V8 flags as deployed (deploy/docker/app-node-options.json): the heap cap is part of it.
+  const deployed = AppNodeOptions.exporter.split(' ');
   const execArgv = options.compiled
-    ? []
+    ? deployed
     : [
+        ...deployed,
         '-r',
         require.resolve('ts-node/register/transpile-only'),
         '-r',

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { AppNames, Contracts, subjectsHandledBy, type Contract, type Priority } from '@lib/contracts';
 import { durableName, streamForSubject } from '@lib/jetstream/names';
+import AppNodeOptions from '../../deploy/docker/app-node-options.json';
 import AppPorts from '../../deploy/docker/app-ports.json';
 
 /*
@@ -137,6 +138,7 @@ function deployment(app: string, shape: AppShape): Manifest {
               env: [
                 { name: 'APP', value: app },
                 { name: 'HTTP_PORT', value: String(port) },
+                ...nodeOptionsEnv(app),
                 // Each app connects as its own least-privilege NATS user (deploy/nats/auth.conf).
                 { name: 'NATS_USER', value: app },
                 {
@@ -304,3 +306,9 @@ export function baseKustomization(files: Iterable<string>): Manifest {
 }
 
 export const WorkerApps = AppNames.filter((app) => Apps[app]?.autoscale);
+
+/** V8 flags of an app (deploy/docker/app-node-options.json), e.g. the exporter's heap cap. */
+function nodeOptionsEnv(app: string): { name: string; value: string }[] {
+  const options = (AppNodeOptions as Record<string, string>)[app];
+  return options ? [{ name: 'NODE_OPTIONS', value: options }] : [];
+}
