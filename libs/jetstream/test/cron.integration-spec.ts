@@ -3,6 +3,7 @@ import pino from 'pino';
 import { contractMap, defineCronTable, defineJob, type CronEntry } from '@lib/contracts';
 import { startNatsServer, type NatsServerHandle } from '@lib/testing';
 import {
+  CronClaimGraceMs,
   CronScheduler,
   DefaultStreamSettings,
   ensureStreams,
@@ -114,6 +115,31 @@ describe('cron scheduler (fake clock, real nats-server)', () => {
       current.revision,
     );
     clock.now = new Date('2026-03-01T01:00:30Z');
+    await scheduler([hourly], clock).tick();
+    expect(published.map((p) => p.id)).toEqual(['cron:hourly:2026-03-01T01:00:00.000Z']);
+    expect((await store.read('hourly'))!.state.published).toBe(true);
+  });
+
+  it('leaves a fresh claim to the replica waiting for its ack, and publishes it once the claim is stale', async () => {
+    const clock = { now: new Date('2026-03-01T00:30:00Z') };
+    await scheduler([hourly], clock).tick();
+    const current = (await store.read('hourly'))!;
+    // Another replica claimed 01:00 half a second ago and is waiting for the stream's ack.
+    await store.replace(
+      'hourly',
+      {
+        ...current.state,
+        lastSlot: '2026-03-01T01:00:00.000Z',
+        published: false,
+        claimedAt: '2026-03-01T01:00:00.000Z',
+      },
+      current.revision,
+    );
+    clock.now = new Date('2026-03-01T01:00:00.500Z');
+    await scheduler([hourly], clock).tick();
+    expect(published).toEqual([]);
+    // It never finished: once the claim is older than the grace, this replica publishes the slot itself.
+    clock.now = new Date(Date.parse('2026-03-01T01:00:00Z') + CronClaimGraceMs);
     await scheduler([hourly], clock).tick();
     expect(published.map((p) => p.id)).toEqual(['cron:hourly:2026-03-01T01:00:00.000Z']);
     expect((await store.read('hourly'))!.state.published).toBe(true);

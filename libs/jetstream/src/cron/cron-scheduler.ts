@@ -108,6 +108,9 @@ export class CronScheduler {
       return;
     }
     if (!current.state.published && current.state.lastSlot) {
+      // A fresh claim belongs to a replica still waiting for the stream's ack: sending the slot as well would
+      // only put a copy on the wire for the stream to drop. An older one was left by a replica that died.
+      if (claimIsFresh(current.state, now)) return;
       current = await this.publishClaimed(entry, current.state, current.revision);
       if (!current) return;
     }
@@ -130,6 +133,7 @@ export class CronScheduler {
       ...current.state,
       lastSlot: slot.toISOString(),
       published: current.state.paused,
+      claimedAt: now.toISOString(),
     };
     // Losing this compare-and-set means another replica claimed the slot: it publishes, we do not.
     if (!(await this.store.replace(entry.name, claimed, current.revision))) return;
@@ -167,4 +171,13 @@ export class CronScheduler {
     const next = Math.min(...this.entries.map((e) => e.nextAfter(now).getTime()), now.getTime() + 60_000);
     return Math.max(10, next - now.getTime() + 5);
   }
+}
+
+/** How long a claimed slot is left to the replica that claimed it before another one publishes it. */
+export const CronClaimGraceMs = 2_000;
+
+function claimIsFresh(state: CronEntryState, now: Date): boolean {
+  if (!state.claimedAt) return false;
+  const age = now.getTime() - Date.parse(state.claimedAt);
+  return age >= 0 && age < CronClaimGraceMs;
 }

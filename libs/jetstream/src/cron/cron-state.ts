@@ -8,6 +8,8 @@ export interface CronEntryState {
   published: boolean;
   publishedAt: string | null;
   paused: boolean;
+  /** When `lastSlot` was claimed (ISO); absent in states written before it was kept. */
+  claimedAt?: string;
 }
 
 export interface VersionedState {
