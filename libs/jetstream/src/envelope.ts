@@ -148,12 +148,12 @@ function decodedHeader(msg: JsMsg, name: string): string | undefined {
   return value ? value : undefined;
 }
 
-/** `JobContext.jobId` without decoding every header. */
+/** The job's id (`ce-id`), or `<stream>:<seq>` for a message published without one. */
 export function jobIdOf(msg: JsMsg): string {
   return headerValue(msg, CloudEventHeaders.id) ?? `${msg.info.stream}:${msg.seq}`;
 }
 
-/** `deliveryAttempt(msg)` (job-context.ts) without decoding every header. */
+/** The attempt a delivery stands for: NATS's delivery count plus the attempts spent before a re-publish. */
 export function deliveryAttemptOf(msg: JsMsg): number {
   const value = headerValue(msg, AttemptsSpentHeader);
   const spent = value ? Number.parseInt(value, 10) : 0;

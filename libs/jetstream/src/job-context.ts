@@ -1,5 +1,6 @@
 import type { JsMsg } from 'nats';
-import { AttemptsSpentHeader, CloudEventHeaders, TraceParentHeader } from '@lib/contracts';
+import { TraceParentHeader } from '@lib/contracts';
+import { deliveryAttemptOf, headerValue, jobIdOf } from './envelope';
 
 /** @internal */
 export interface LimitedJob {
@@ -27,16 +28,16 @@ export class JobContext {
 
   /**
    * 1-based; counts every delivery, crashes and retries through the outbox included. Worked out on first
-   * use: it needs the reply subject parsed and the headers decoded, a fifth of the cost of a no-op job.
+   * use: it needs the reply subject parsed, which a no-op job that succeeds never pays for.
    */
   get attempt(): number {
     if (this.knownAttempt === 0)
-      this.knownAttempt = deliveryAttempt(this.msg) - (this.limited?.deferredDeliveries ?? 0);
+      this.knownAttempt = deliveryAttemptOf(this.msg) - (this.limited?.deferredDeliveries ?? 0);
     return this.knownAttempt;
   }
 
   get jobId(): string {
-    return this.header(CloudEventHeaders.id) ?? `${this.msg.info.stream}:${this.msg.seq}`;
+    return jobIdOf(this.msg);
   }
 
   get streamSequence(): number {
@@ -52,8 +53,7 @@ export class JobContext {
   }
 
   header(name: string): string | undefined {
-    const value = this.msg.headers?.get(name);
-    return value ? value : undefined;
+    return headerValue(this.msg, name);
   }
 
   get headers(): Record<string, string> {
@@ -99,11 +99,4 @@ export class JobContext {
   private controller(): AbortController {
     return (this.abortController ??= new AbortController());
   }
-}
-
-/** The attempt a delivery stands for: NATS's delivery count plus the attempts spent before a re-publish. */
-export function deliveryAttempt(msg: JsMsg): number {
-  const value = msg.headers?.get(AttemptsSpentHeader);
-  const spent = value ? Number.parseInt(value, 10) : 0;
-  return msg.info.deliveryCount + (Number.isFinite(spent) && spent > 0 ? spent : 0);
 }

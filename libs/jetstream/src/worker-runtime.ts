@@ -16,10 +16,10 @@ import {
 } from '@lib/contracts';
 import { retryDelayMs } from './backoff';
 import { DeadLetters, MaxDeliveriesWatcher } from './dead-letters';
-import { deliveryAttemptOf, headerValue, jobIdOf, traceIdOf } from './envelope';
+import { deliveryAttemptOf, headerValue, traceIdOf } from './envelope';
 import { DiscardError, JobTimeoutError, RetryLaterError, UnrecoverableError } from './errors';
 import { FirstFailures } from './first-failures';
-import { deliveryAttempt, JobContext } from './job-context';
+import { JobContext } from './job-context';
 import type { JobHandler } from './job-handler';
 import type { WorkerMetrics } from './metrics';
 import type { BatchMemberRecorder, FinalJobState, JobStatusRecorder, JobTransition } from './lifecycle';
@@ -403,12 +403,12 @@ export class WorkerRuntime {
       payload = JSON.parse(decoder.decode(msg.data));
     } catch (error) {
       const reason = new Error(`body is not JSON: ${(error as Error).message}`);
-      return this.deadLetter(job, 'invalid-payload', reason, deliveryAttempt(msg)).then(() => undefined);
+      return this.deadLetter(job, 'invalid-payload', reason, deliveryAttemptOf(msg)).then(() => undefined);
     }
     const parsed = contract.schema.safeParse(payload);
     if (!parsed.success) {
       const reason = new Error(z.prettifyError(parsed.error));
-      return this.deadLetter(job, 'invalid-payload', reason, deliveryAttempt(msg)).then(() => undefined);
+      return this.deadLetter(job, 'invalid-payload', reason, deliveryAttemptOf(msg)).then(() => undefined);
     }
     // Read from the raw header block: decoding every header would cost a no-op job a quarter of its time.
     if (consumer.prerequisites !== undefined) {
@@ -419,15 +419,9 @@ export class WorkerRuntime {
   }
 
   private begin(job: ActiveJob, payload: unknown): Promise<void> | undefined {
-    const { consumer, msg } = job;
-    const contract = consumer.contract;
-    const admission = consumer.admission;
+    const admission = job.consumer.admission;
     if (admission !== undefined) return this.admitThenInvoke(job, admission, payload);
-    return this.invoke(
-      job,
-      payload,
-      new JobContext(msg, contract.subject, consumer.durable, contract.options.maxAttempts),
-    );
+    return this.invoke(job, payload, contextOf(job));
   }
 
   /**
@@ -440,13 +434,8 @@ export class WorkerRuntime {
     named: string,
     payload: unknown,
   ): Promise<void> {
-    const { msg, consumer } = job;
-    const ctx = new JobContext(
-      msg,
-      consumer.subject,
-      consumer.durable,
-      consumer.contract.options.maxAttempts,
-    );
+    const { msg } = job;
+    const ctx = contextOf(job);
     const holds = holdsOf(ctx);
     let verdict: PrerequisiteVerdict;
     try {
@@ -471,13 +460,7 @@ export class WorkerRuntime {
 
   /** A job cancelled while queued: acked without running, status `cancelled` (see `fail`). */
   private dropCancelled(job: ActiveJob, marks: CancellationMarks): Promise<void> {
-    const { consumer, msg } = job;
-    const ctx = new JobContext(
-      msg,
-      consumer.subject,
-      consumer.durable,
-      consumer.contract.options.maxAttempts,
-    );
+    const ctx = contextOf(job);
     job.ctx = ctx;
     if (marks.ids.has(ctx.jobId)) marks.honour(ctx.jobId);
     return this.fail(job, ctx, undefined, new JobCancelledError('cancelled before it started'));
@@ -518,9 +501,7 @@ export class WorkerRuntime {
     admission: SubjectAdmission,
     payload: unknown,
   ): Promise<void> {
-    const { msg, consumer } = job;
-    const { subject, options } = consumer.contract;
-    const ctx = new JobContext(msg, subject, consumer.durable, options.maxAttempts);
+    const ctx = contextOf(job);
     ctx.limited = {
       deferredDeliveries: 0,
       paused: false,
@@ -528,7 +509,7 @@ export class WorkerRuntime {
     };
     let verdict;
     try {
-      verdict = await admission.admit(payload, msg);
+      verdict = await admission.admit(payload, job.msg);
     } catch (error) {
       // The contract's key function threw on this payload: a failed attempt like any other.
       return this.fail(job, ctx, payload, asError(error));
@@ -621,7 +602,7 @@ export class WorkerRuntime {
     msg.ack();
     const durationMs = performance.now() - started;
     if (consumer.statuses !== undefined)
-      this.recordState(job, jobIdOf(msg), { state: 'completed', finishedAt: Date.now(), durationMs });
+      this.recordState(job, ctx.jobId, { state: 'completed', finishedAt: Date.now(), durationMs });
     if (ctx.limited !== undefined && ctx.limited.deferredDeliveries > 0) this.forgetDeferrals(job);
     this.options.metrics.count(consumer.subject, 'processed');
     this.options.metrics.observeDuration(consumer.subject, durationMs);
@@ -641,7 +622,7 @@ export class WorkerRuntime {
     state: FinalJobState,
     error?: string,
   ): Promise<boolean> {
-    const batchId = job.msg.headers?.get(BatchIdHeader);
+    const batchId = headerValue(job.msg, BatchIdHeader);
     const batches = this.options.batches;
     if (!batchId || batches === undefined) return true;
     const member = { batchId, jobId, subject: job.consumer.subject, state, error };
@@ -669,11 +650,11 @@ export class WorkerRuntime {
     const { msg, consumer } = job;
     const now = Date.now();
     consumer.statuses!.recordStart({
-      id: jobIdOf(msg),
+      id: ctx.jobId,
       subject: consumer.subject,
       state: 'processing',
       at: now,
-      attempt: ctx.limited === undefined ? deliveryAttemptOf(msg) : ctx.attempt,
+      attempt: ctx.attempt,
       startedAt: now,
       enqueuedAt: Math.floor(msg.info.timestampNanos / 1e6),
     });
@@ -1041,4 +1022,9 @@ function asError(error: unknown): Error {
   return error instanceof Error
     ? error
     : new Error(typeof error === 'string' ? error : JSON.stringify(error));
+}
+
+function contextOf(job: ActiveJob): JobContext {
+  const { msg, consumer } = job;
+  return new JobContext(msg, consumer.subject, consumer.durable, consumer.contract.options.maxAttempts);
 }

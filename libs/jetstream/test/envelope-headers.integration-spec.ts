@@ -9,7 +9,6 @@ import {
   JobContext,
   newJobId,
 } from '@lib/jetstream';
-import { deliveryAttempt } from '../src/job-context';
 
 const Stream = 'ENVELOPEKIT';
 const Subject = 'envelopekit.job';
@@ -82,13 +81,19 @@ describe('reading headers without decoding the block', () => {
         jobId: jobIdOf(msg),
         attempt: deliveryAttemptOf(msg),
       };
-      // The full decode happens only now, after the fast reads, as the runtime would do it later.
+      // The job context reads through the same fast path, before anything decodes the block.
       const ctx = new JobContext(msg, Subject, 'envelopekit', 5);
+      expect({ jobId: ctx.jobId, attempt: ctx.attempt }).toEqual({
+        jobId: fast.jobId,
+        attempt: fast.attempt,
+      });
+      // The full decode happens only now, after the fast reads, as a handler reading `ctx.headers` would.
+      const spent = Number.parseInt(msg.headers?.get(AttemptsSpentHeader) || '0', 10);
       const decoded = {
         name: cases[index].name,
         values: names.map((name) => msg.headers?.get(name) || undefined),
-        jobId: ctx.jobId,
-        attempt: deliveryAttempt(msg),
+        jobId: msg.headers?.get(CloudEventHeaders.id) || `${Stream}:${msg.seq}`,
+        attempt: msg.info.deliveryCount + (Number.isFinite(spent) && spent > 0 ? spent : 0),
       };
       expect(fast).toEqual(decoded);
       // Once decoded, the decoded headers answer.
