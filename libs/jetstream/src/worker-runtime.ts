@@ -6,7 +6,6 @@ import type { Logger } from 'pino';
 import {
   AttemptsSpentHeader,
   BatchIdHeader,
-  CloudEventHeaders,
   FirstFailureHeader,
   PriorityWeights,
   subjectsHandledBy,
@@ -16,7 +15,7 @@ import {
 } from '@lib/contracts';
 import { retryDelayMs } from './backoff';
 import { DeadLetters, MaxDeliveriesWatcher } from './dead-letters';
-import { deliveryAttemptOf, headerValue, traceIdOf } from './envelope';
+import { deliveryAttemptOf, headerValue, jobIdOf, traceIdOf } from './envelope';
 import { DiscardError, JobTimeoutError, RetryLaterError, UnrecoverableError } from './errors';
 import { FirstFailures } from './first-failures';
 import { JobContext } from './job-context';
@@ -819,7 +818,7 @@ export class WorkerRuntime {
       msg.nak(5_000);
       return false;
     }
-    const id = job.ctx?.jobId ?? (msg.headers?.get(CloudEventHeaders.id) || `${msg.info.stream}:${msg.seq}`);
+    const id = jobIdOf(msg);
     const state = reason === 'exhausted' ? 'dead' : 'failed';
     if (!(await this.countInBatch(job, id, state, error.message))) return false;
     msg.ack();
