@@ -516,7 +516,9 @@ export class WorkerRuntime {
     ctx.limited.deferredDeliveries = verdict.deferredBefore;
     if (!verdict.admitted) return this.defer(job, ctx, verdict.delayMs, verdict.reason);
     job.release = verdict.release;
-    await this.invoke(job, payload, ctx);
+    const outcome = this.invoke(job, payload, ctx);
+    verdict.started?.();
+    await outcome;
   }
 
   /**

@@ -17,6 +17,7 @@ import {
   type RatekitJob,
   type RatekitProcess,
   type RatekitReport,
+  type StallOrder,
 } from './fixtures/ratekit';
 
 type Subject = keyof typeof RatekitContracts & string;
@@ -201,6 +202,31 @@ describe('cluster-wide rate limits across two worker processes', () => {
     expect(elapsed).toBeLessThan(24_000);
     for (const other of others) expect(other.limitedMs).toBeLessThan(other.unlimitedMs + 500);
   }, 75_000);
+
+  it("keeps the bound on the handlers' clocks while both processes' event loops stall", async () => {
+    // Stalls of 150–450 ms land anywhere, also between a start's admission and its handler: the window must
+    // count the start from when the handler began, however late that is.
+    const order: StallOrder = { stallMs: 300, everyMs: 700, forMs: 10_000 };
+    client.publish(RatekitSubjects.stall, JSON.stringify(order));
+    await client.flush();
+    await publish(
+      'jobs.ratekit.send',
+      Array.from({ length: 80 }, (_, i) => ({ id: i, key: 'stalled' })),
+    );
+    await waitFor(() => of(finished, 'jobs.ratekit.send', 'stalled').length === 80, {
+      timeoutMs: 30_000,
+      description: 'the 80 jobs of key stalled',
+    });
+    const runs = of(started, 'jobs.ratekit.send', 'stalled');
+    const busiest = busiestWindow(
+      runs.map((r) => r.at),
+      1000,
+    );
+    console.log(`80 jobs at 10/s with stalling event loops: ${JSON.stringify({ busiest })}`);
+    expect(busiest).toBe(10);
+    expect(runs).toHaveLength(80);
+    expect(runs.every((r) => r.attempt === 1)).toBe(true);
+  }, 40_000);
 
   it('runs at most 2 jobs of a key at once across both processes, while other keys run beside them', async () => {
     await publish('jobs.ratekit.pair', [

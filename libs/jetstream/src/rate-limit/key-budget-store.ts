@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { KV, KvEntry } from 'nats';
-import { admitToSlots, admitToWindow, liveHolders, type Holders } from './key-budgets';
+import {
+  admitToSlots,
+  admitToWindow,
+  confirmStart,
+  dropReservation,
+  liveHolders,
+  windowLogOf,
+  type Holders,
+  type WindowLog,
+} from './key-budgets';
 
 export const RateLimitBuckets = {
   /** Sliding windows (`w.<consumer>.<key hash>`) and concurrency slots (`c.<consumer>.<key hash>`). */
@@ -24,10 +33,19 @@ export function isConflict(error: unknown): boolean {
 
 const MaxCasTries = 10;
 
-/** 5 % of the window, at most 50 ms: the price of never letting scheduling jitter squeeze in an extra start. */
+/** 5 % of the window, at most 50 ms: replicas on different hosts read different clocks. */
 export function windowGuardMs(per: number): number {
   return Math.min(50, Math.floor(per / 20));
 }
+
+/**
+ * A start is reserved this long for its handler to begin. The reserving worker gives it back unless the handler
+ * can begin well within it (`ReservationMarginMs`), so an expired reservation is a safe stand-in for the start.
+ */
+export const ReservationTtlMs = 5_000;
+const ReservationMarginMs = 1_000;
+
+export type StartDecision = { admitted: true } | { admitted: false; freeAt: number };
 
 /**
  * Budgets shared by every replica, kept in one KV bucket and changed only with compare-and-set on the entry's
@@ -36,39 +54,36 @@ export function windowGuardMs(per: number): number {
 export class KeyBudgetStore {
   constructor(private readonly kv: KV) {}
 
-  /** Takes one start from the window, or says when one frees. */
-  async takeStart(
-    key: string,
-    limit: number,
-    per: number,
-  ): Promise<{ admitted: true; at: number } | { admitted: false; freeAt: number }> {
+  /**
+   * Reserves one start of the window for `id`, or says when one frees. The caller confirms it with the
+   * handler's real start time (`confirmStart`), or gives it back (`dropReservation`).
+   */
+  async takeStart(key: string, limit: number, per: number, id: string): Promise<StartDecision> {
     const entryKey = `w.${key}`;
+    const reservation = { id, ttlMs: ReservationTtlMs };
     for (let tries = 0; tries < MaxCasTries; tries++) {
       const entry = await this.kv.get(entryKey);
       const now = Date.now();
-      const decision = admitToWindow(readJson<number[]>(entry) ?? [], now, limit, per, windowGuardMs(per));
+      const log = windowLogOf(readJson(entry));
+      const decision = admitToWindow(log, now, limit, per, reservation, windowGuardMs(per));
       if (!decision.admitted) return decision;
-      if (await this.write(entryKey, entry, decision.starts)) return { admitted: true, at: now };
+      if (!(await this.write(entryKey, entry, decision.log))) continue;
+      if (Date.now() < now + ReservationTtlMs - ReservationMarginMs) return { admitted: true };
+      // The write took seconds: the reservation could expire before the handler confirms it.
+      await this.dropReservation(key, id);
+      return { admitted: false, freeAt: Date.now() };
     }
     // Heavy contention on one key: waiting a little is the right answer anyway.
     return { admitted: false, freeAt: Date.now() + Math.ceil(per / limit) };
   }
 
-  /**
-   * Moves a start recorded at `from` to when the job really started: the write took a round trip, and under
-   * load a while longer, and the window must count from the start others can observe, not from the decision.
-   */
-  async moveStart(key: string, from: number, to: number): Promise<void> {
-    const entryKey = `w.${key}`;
-    for (let tries = 0; tries < MaxCasTries; tries++) {
-      const entry = await this.kv.get(entryKey);
-      const starts = readJson<number[]>(entry) ?? [];
-      const index = starts.indexOf(from);
-      if (index < 0) return;
-      starts[index] = to;
-      starts.sort((a, b) => a - b);
-      if (await this.write(entryKey, entry, starts)) return;
-    }
+  /** The handler of reservation `id` started at `at`; until this lands, the reservation holds its place. */
+  async confirmStart(key: string, id: string, at: number): Promise<void> {
+    await this.changeWindow(key, (log) => confirmStart(log, id, at));
+  }
+
+  async dropReservation(key: string, id: string): Promise<void> {
+    await this.changeWindow(key, (log) => dropReservation(log, id));
   }
 
   async takeSlot(key: string, limit: number, holder: string, leaseMs: number): Promise<boolean> {
@@ -109,6 +124,17 @@ export class KeyBudgetStore {
       if (count > 0) result.set(entryKey.slice(2), count);
     }
     return result;
+  }
+
+  /** `change` answers undefined when there is nothing to write. */
+  private async changeWindow(key: string, change: (log: WindowLog) => WindowLog | undefined): Promise<void> {
+    const entryKey = `w.${key}`;
+    for (let tries = 0; tries < MaxCasTries; tries++) {
+      const entry = await this.kv.get(entryKey);
+      const next = change(windowLogOf(readJson(entry)));
+      if (next === undefined || (await this.write(entryKey, entry, next))) return;
+    }
+    throw new Error(`could not update ${entryKey}: too much contention`);
   }
 
   private async changeSlots(key: string, change: (current: Holders, now: number) => Holders): Promise<void> {

@@ -1,27 +1,89 @@
 import { ConfigError } from '../service-config';
-import { admitToSlots, admitToWindow, DeferralSpreader } from './key-budgets';
+import {
+  admitToSlots,
+  admitToWindow,
+  confirmStart,
+  DeferralSpreader,
+  dropReservation,
+  emptyWindowLog,
+  windowLogOf,
+  type WindowDecision,
+  type WindowLog,
+} from './key-budgets';
 import { parseRateLimitOverrides, rateLimitSettingsFrom } from './rate-limit-settings';
 
 describe('sliding window', () => {
+  const ttlMs = 5000;
+  const reserve = (log: WindowLog, now: number, limit: number, per: number, id: string, guardMs = 0) =>
+    admitToWindow(log, now, limit, per, { id, ttlMs }, guardMs);
+  const admitted = (decision: WindowDecision): WindowLog => {
+    if (!decision.admitted) throw new Error(`refused, free at ${decision.freeAt}`);
+    return decision.log;
+  };
+
   it('admits up to the limit within the window, then names when the oldest start leaves it', () => {
-    let starts: number[] = [];
-    for (const now of [0, 100, 200]) {
-      const decision = admitToWindow(starts, now, 3, 1000);
-      if (!decision.admitted) throw new Error('refused under the limit');
-      starts = decision.starts;
+    let log = emptyWindowLog();
+    for (const [i, now] of [0, 100, 200].entries()) {
+      log = admitted(reserve(log, now, 3, 1000, `r${i}`));
+      log = confirmStart(log, `r${i}`, now)!;
     }
-    expect(admitToWindow(starts, 500, 3, 1000)).toEqual({ admitted: false, freeAt: 1000 });
+    expect(log).toEqual({ starts: [0, 100, 200], reserved: {} });
+    expect(reserve(log, 500, 3, 1000, 'r3')).toEqual({ admitted: false, freeAt: 1000 });
     // At 1000 the start at 0 is out of the window: one start is free again, and the old one is dropped.
-    expect(admitToWindow(starts, 1000, 3, 1000)).toEqual({ admitted: true, starts: [100, 200, 1000] });
+    expect(admitted(reserve(log, 1000, 3, 1000, 'r3'))).toEqual({
+      starts: [100, 200],
+      reserved: { r3: [1000, 6000] },
+    });
+  });
+
+  it('counts the start from when the handler confirmed it, not from the admission', () => {
+    let log = admitted(reserve(emptyWindowLog(), 0, 1, 1000, 'a'));
+    // The handler began 80 ms after the admission (a slow event loop): the next start waits for 1080.
+    log = confirmStart(log, 'a', 80)!;
+    expect(reserve(log, 1000, 1, 1000, 'b')).toEqual({ admitted: false, freeAt: 1080 });
+    expect(reserve(log, 1079, 1, 1000, 'b').admitted).toBe(false);
+    expect(reserve(log, 1080, 1, 1000, 'b').admitted).toBe(true);
+  });
+
+  it('holds the window full while a reserved start is unconfirmed, however long that takes', () => {
+    const log = admitted(reserve(emptyWindowLog(), 0, 1, 1000, 'a'));
+    // Expected to free a window after the admission, and asked again shortly while still unconfirmed.
+    expect(reserve(log, 500, 1, 1000, 'b')).toEqual({ admitted: false, freeAt: 1000 });
+    expect(reserve(log, 3000, 1, 1000, 'b')).toEqual({ admitted: false, freeAt: 3010 });
+  });
+
+  it('counts a reservation never confirmed as a start at its expiry', () => {
+    const log = admitted(reserve(emptyWindowLog(), 0, 1, 1000, 'dead'));
+    expect(reserve(log, 5500, 1, 1000, 'b')).toEqual({ admitted: false, freeAt: 6000 });
+    expect(admitted(reserve(log, 6000, 1, 1000, 'b'))).toEqual({
+      starts: [],
+      reserved: { b: [6000, 11000] },
+    });
+    // A confirmation arriving after the expiry keeps the expiry, the time others may already have counted.
+    expect(confirmStart(log, 'dead', 7000)).toEqual({ starts: [5000], reserved: {} });
+  });
+
+  it('frees the place of a reservation given back, and ignores ids it does not hold', () => {
+    const log = admitted(reserve(emptyWindowLog(), 0, 1, 1000, 'a'));
+    expect(dropReservation(log, 'a')).toEqual(emptyWindowLog());
+    expect(dropReservation(log, 'other')).toBeUndefined();
+    expect(confirmStart(log, 'other', 10)).toBeUndefined();
   });
 
   it('keeps each start in the window for a guard beyond the period', () => {
-    expect(admitToWindow([0], 1000, 1, 1000, 50)).toEqual({ admitted: false, freeAt: 1050 });
-    expect(admitToWindow([0], 1050, 1, 1000, 50)).toEqual({ admitted: true, starts: [1050] });
+    const log = { starts: [0], reserved: {} };
+    expect(reserve(log, 1000, 1, 1000, 'b', 50)).toEqual({ admitted: false, freeAt: 1050 });
+    expect(reserve(log, 1050, 1, 1000, 'b', 50).admitted).toBe(true);
   });
 
   it('waits for enough starts to leave when the limit was lowered below what the window holds', () => {
-    expect(admitToWindow([0, 100, 200, 300], 400, 2, 1000)).toEqual({ admitted: false, freeAt: 1200 });
+    const log = { starts: [0, 100, 200, 300], reserved: {} };
+    expect(reserve(log, 400, 2, 1000, 'b')).toEqual({ admitted: false, freeAt: 1200 });
+  });
+
+  it('reads the bare list of start times stored by earlier releases', () => {
+    expect(windowLogOf([0, 100])).toEqual({ starts: [0, 100], reserved: {} });
+    expect(windowLogOf(null)).toEqual(emptyWindowLog());
   });
 });
 

@@ -3,29 +3,87 @@
  * compare-and-set loops around them stay short and the rules can be tested without a server.
  */
 
-export type WindowDecision = { admitted: true; starts: number[] } | { admitted: false; freeAt: number };
+/**
+ * A key's sliding log. `starts` holds the handlers' start times (ms, ascending) of the last window. `reserved`
+ * holds the starts admitted whose handler has not reported its start yet: id -> [admitted at, expires at].
+ */
+export interface WindowLog {
+  starts: number[];
+  reserved: Record<string, [admittedAt: number, expiresAt: number]>;
+}
+
+export type WindowDecision = { admitted: true; log: WindowLog } | { admitted: false; freeAt: number };
+
+/** A start reserved but not yet confirmed is asked about again this soon when it alone holds the window full. */
+const UnconfirmedRetryMs = 10;
+
+export function emptyWindowLog(): WindowLog {
+  return { starts: [], reserved: {} };
+}
+
+/** Reads a stored log; the first releases stored a bare array of start times. */
+export function windowLogOf(stored: unknown): WindowLog {
+  if (Array.isArray(stored)) return { starts: stored.filter((at) => typeof at === 'number'), reserved: {} };
+  if (stored && typeof stored === 'object') {
+    const { starts, reserved } = stored as Partial<WindowLog>;
+    return { starts: Array.isArray(starts) ? starts : [], reserved: reserved ?? {} };
+  }
+  return emptyWindowLog();
+}
 
 /**
- * Sliding log: `starts` holds the start times (ms, ascending) of the last `per` ms. A start is admitted while
- * fewer than `limit` remain in the window; otherwise the answer is when the oldest start that matters leaves it.
- * Each start blocks for `per + guardMs`: a start is recorded a round trip before its handler runs, and the guard
- * keeps another worker from starting at the exact edge of the window while that handler is still on its way.
+ * Admits a start while fewer than `limit` count in the window; otherwise says when the oldest start that
+ * matters leaves it. A start counts on the time its handler really started, which is known only after the
+ * decision: until the handler confirms it, the reserved start counts as in the window whatever the time, so no
+ * other worker can start at the window's edge while it is on its way. A reservation never confirmed (its worker
+ * died) counts as a start at its expiry, a time its handler, if any, cannot have passed (see `KeyBudgetStore`).
+ * Each start occupies the window for `per + guardMs`; the guard absorbs clock differences between hosts.
  */
 export function admitToWindow(
-  starts: readonly number[],
+  log: WindowLog,
   now: number,
   limit: number,
   per: number,
+  reservation: { id: string; ttlMs: number },
   guardMs = 0,
 ): WindowDecision {
   const span = per + guardMs;
-  const recent = starts.filter((at) => at > now - span);
-  if (recent.length < limit) {
-    recent.push(now);
-    return { admitted: true, starts: recent };
+  const starts = log.starts.filter((at) => at > now - span);
+  const reserved: WindowLog['reserved'] = {};
+  for (const [id, [admittedAt, expiresAt]] of Object.entries(log.reserved)) {
+    if (expiresAt > now) reserved[id] = [admittedAt, expiresAt];
+    else if (expiresAt > now - span) starts.push(expiresAt);
   }
-  // With a lowered limit there may be more than `limit` starts: the window frees once enough of them leave it.
-  return { admitted: false, freeAt: recent[recent.length - limit] + span };
+  starts.sort((a, b) => a - b);
+  const pending = Object.values(reserved);
+  if (starts.length + pending.length < limit) {
+    reserved[reservation.id] = [now, now + reservation.ttlMs];
+    return { admitted: true, log: { starts, reserved } };
+  }
+  // Reserved starts are expected to confirm at about their admission time; with a lowered limit the window
+  // may hold more than `limit` starts, and frees once enough of them leave it.
+  const expected = [...starts, ...pending.map(([admittedAt]) => admittedAt)].sort((a, b) => a - b);
+  const freeAt = expected[expected.length - limit] + span;
+  return { admitted: false, freeAt: Math.max(freeAt, now + UnconfirmedRetryMs) };
+}
+
+/** The handler of reservation `id` started at `at`: it counts from then on. Unknown ids changed nothing. */
+export function confirmStart(log: WindowLog, id: string, at: number): WindowLog | undefined {
+  const reservation = log.reserved[id];
+  if (!reservation) return undefined;
+  const reserved = { ...log.reserved };
+  delete reserved[id];
+  // A confirmation later than the expiry (a stalled process) keeps the expiry, which others may have used.
+  const starts = [...log.starts, Math.min(at, reservation[1])].sort((a, b) => a - b);
+  return { starts, reserved };
+}
+
+/** Reservation `id` will not start (its job was sent back after all). */
+export function dropReservation(log: WindowLog, id: string): WindowLog | undefined {
+  if (!log.reserved[id]) return undefined;
+  const reserved = { ...log.reserved };
+  delete reserved[id];
+  return { starts: log.starts, reserved };
 }
 
 /** Holder id -> lease expiry (ms). Expired leases (a worker that died holding a slot) no longer count. */

@@ -18,7 +18,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export type ThrottleReason = 'rate' | 'concurrency' | 'paused' | 'unavailable';
 
 export type Admission =
-  | { admitted: true; deferredBefore: number; release?: () => void }
+  | {
+      admitted: true;
+      deferredBefore: number;
+      /** Call right after invoking the handler: its start is what the window counts. */
+      started?: () => void;
+      /** Call once the job is done: frees its concurrency slot. */
+      release?: () => void;
+    }
   | { admitted: false; deferredBefore: number; delayMs: number; reason: ThrottleReason };
 
 interface ResolvedLimits {
@@ -138,6 +145,21 @@ export class RateLimiter {
   /** @internal */
   newHolder(): string {
     return `${this.holderPrefix}.${++this.holderCount}`;
+  }
+
+  /**
+   * @internal Confirms a reserved start once the handler has begun: after the microtasks of this turn, so a
+   * handler reached through a few awaits (Nest's pipeline) has read its clock before the one recorded here.
+   */
+  confirmStart(entryKey: string, reservation: string): void {
+    setImmediate(() => {
+      this.store.confirmStart(entryKey, reservation, Date.now()).catch((error: Error) => {
+        this.logger.warn(
+          { err: error, key: entryKey },
+          'could not confirm a start; its reservation holds the window until it expires',
+        );
+      });
+    });
   }
 
   /** @internal */
@@ -260,15 +282,17 @@ export class SubjectAdmission {
       }
       release = this.limiter.hold(slotKey, holder);
     }
+    let started: (() => void) | undefined;
     if (rateKey) {
       const { limit, per } = this.limits.rate!;
+      const reservation = this.limiter.newHolder();
       let taken: Awaited<ReturnType<KeyBudgetStore['takeStart']>>;
       try {
-        taken = await store.takeStart(rateKey, limit, per);
+        taken = await store.takeStart(rateKey, limit, per, reservation);
         if (!taken.admitted && taken.freeAt - Date.now() <= ShortWaitMs) {
           // About to free: waiting here beats a round trip through the stream, which comes back late.
           await sleep(Math.max(0, taken.freeAt - Date.now()) + 1);
-          taken = await store.takeStart(rateKey, limit, per);
+          taken = await store.takeStart(rateKey, limit, per, reservation);
         }
       } catch (error) {
         release?.();
@@ -279,12 +303,8 @@ export class SubjectAdmission {
         spreader.block(rateKey, taken.freeAt);
         return refuse(spreader.nextDelay(rateKey, Date.now(), per / limit) - EarlyReturnMs, 'rate');
       }
-      // The handler starts right after this returns; recorded earlier, the window would open early for others.
-      const startsAt = Date.now();
-      if (startsAt > taken.at) {
-        store.moveStart(rateKey, taken.at, startsAt).catch(() => undefined);
-      }
+      started = () => this.limiter.confirmStart(rateKey, reservation);
     }
-    return { admitted: true, deferredBefore, release };
+    return { admitted: true, deferredBefore, started, release };
   }
 }
