@@ -153,9 +153,13 @@ describe('two schedulers, a crash and a restart', () => {
       const publishers = publishedLines.filter((l) => l.cron === name);
       expect(publishers.length - new Set(publishers.map((l) => l.slot)).size).toBeLessThanOrEqual(repeats);
       // The outage: its slots were missed; of them only the newest due at the first tick was published, once.
-      const afterOutage = wire.filter((slot) => slot > beforeOutage[name]).sort();
-      const caughtUp = afterOutage[0];
-      expect((Date.parse(caughtUp) - Date.parse(beforeOutage[name])) / 1000).toBeGreaterThan(3);
+      // A slot claimed just before the kill but not yet sent may come first: the restarted replicas finish it.
+      const afterOutage = [...new Set(wire.filter((slot) => slot > beforeOutage[name]))].sort();
+      const sinceOutage = [beforeOutage[name], ...afterOutage].map((slot) => Date.parse(slot));
+      const hole = sinceOutage.findIndex((at, i) => i > 0 && at - sinceOutage[i - 1] > 3_000);
+      expect(hole).toBeGreaterThan(0);
+      expect(hole).toBeLessThanOrEqual(2);
+      const caughtUp = afterOutage[hole - 1];
       expect(kept.filter((slot) => slot === caughtUp)).toHaveLength(1);
       process.stdout.write(
         `${name}: ${kept.length} slots stored, ${wire.length} sent, ${repeats} re-sent after a kill, ` +
