@@ -82,7 +82,8 @@ function start(spec: RunSpec, module: DynamicModule, contracts: ContractMap): Pr
 
 /** The publisher a web app would use: validates with zod, sets the CloudEvents headers, awaits the PubAck. */
 async function enqueue(spec: RunSpec): Promise<RunResult> {
-  const nc = await connect({ servers: spec.natsUrl, name: 'bench-ours-enqueue' });
+  // Connected as `startService` connects every app (no per-request Error objects for async stack traces).
+  const nc = await connect({ servers: spec.natsUrl, name: 'bench-ours-enqueue', noAsyncTraces: true });
   try {
     const publisher = new JetStreamPublisher(nc.jetstream(), NoopContracts, 'urn:loomio-workers:bench');
     const total = spec.settings.jobs;

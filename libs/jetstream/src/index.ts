@@ -20,6 +20,7 @@ export * from './publisher';
 export * from './rate-limit';
 export * from './service';
 export * from './service-config';
+export * from './stream-acks';
 export * from './unique-job-locks';
 export * from './worker-core.module';
 export * from './worker-runtime';

@@ -4,6 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { CloudEventHeaders, MsgIdHeader } from '@lib/contracts';
 import { OutboxChannel, PgListener } from '@lib/db';
 import { toNatsHeaders } from './envelope';
+import { StreamAcks } from './stream-acks';
 
 export interface OutboxRelaySettings {
   batchSize: number;
@@ -40,6 +41,7 @@ export class OutboxRelay {
   private loopDone?: Promise<void>;
   private readonly listener: PgListener;
   published = 0;
+  private readonly acks: StreamAcks | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -53,6 +55,7 @@ export class OutboxRelay {
       this.wake?.();
     };
     this.listener = new PgListener(databaseUrl, OutboxChannel, wakeUp, wakeUp, logger);
+    this.acks = StreamAcks.of(js);
   }
 
   async start(): Promise<void> {
@@ -135,11 +138,11 @@ export class OutboxRelay {
   }
 
   private async publish(row: DueRow): Promise<void> {
-    const msgID = row.headers[MsgIdHeader] ?? row.id;
-    await this.js.publish(row.subject, JSON.stringify(row.payload), {
-      msgID,
-      headers: toNatsHeaders(row.headers),
-    });
+    const headers = toNatsHeaders(row.headers);
+    if (row.headers[MsgIdHeader] === undefined) headers.set(MsgIdHeader, row.id);
+    const body = JSON.stringify(row.payload);
+    if (this.acks) await this.acks.publish(row.subject, body, headers);
+    else await this.js.publish(row.subject, body, { headers });
   }
 
   private async msUntilNextDue(): Promise<number> {

@@ -4,6 +4,7 @@ import { contractFor, validatePayload, type ContractMap } from '@lib/contracts';
 import { envelopeHeaders } from './envelope';
 import type { JobStatusRecorder } from './lifecycle';
 import { headersWithPrerequisites } from './lifecycle/prerequisites';
+import { StreamAcks } from './stream-acks';
 import { UniqueJobLocks } from './unique-job-locks';
 
 export const UniqueLockHeader = 'Job-Unique-Lock';
@@ -31,6 +32,8 @@ type Payload<C extends ContractMap, S extends keyof C> = z.input<C[S]['schema']>
 
 /** Validates against the contract, wraps in a CloudEvents envelope and waits for the stream's ack. */
 export class JetStreamPublisher<C extends ContractMap = ContractMap> {
+  private readonly acks: StreamAcks | undefined;
+
   constructor(
     private readonly js: JetStreamClient,
     private readonly contracts: C,
@@ -38,7 +41,9 @@ export class JetStreamPublisher<C extends ContractMap = ContractMap> {
     private readonly uniqueLocks?: UniqueJobLocks,
     /** When given, each new job of a subject that tracks its status is recorded as `enqueued`. */
     private readonly statuses?: JobStatusRecorder,
-  ) {}
+  ) {
+    this.acks = StreamAcks.of(js);
+  }
 
   async publish<S extends keyof C & string>(
     subject: S,
@@ -76,7 +81,10 @@ export class JetStreamPublisher<C extends ContractMap = ContractMap> {
       // Taken before sending: a worker may start the job before our ack arrives.
       const sentAt = Date.now();
       // The envelope carries `Nats-Msg-Id` already: passing `msgID` too would only set it a second time.
-      const ack = await this.js.publish(subject, JSON.stringify(payload), { headers });
+      const body = JSON.stringify(payload);
+      const ack = this.acks
+        ? await this.acks.publish(subject, body, headers)
+        : await this.js.publish(subject, body, { headers });
       if (this.statuses && !ack.duplicate && contract.options.trackStatus !== false)
         this.statuses.record({ id, subject, state: 'enqueued', at: sentAt, enqueuedAt: sentAt });
       return { id, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate, dropped: false };
