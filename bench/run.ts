@@ -63,7 +63,8 @@ import {
  * BENCH_CHILD_FLAGS (extra node flags for the measured processes, e.g. `--cpu-prof --cpu-prof-dir=DIR`),
  * BENCH_CONTENDERS (comma-separated subset, e.g. `raw,ours`, for profiling), BENCH_DELAYED_LEAD_MS (delayed:
  * from the start of loading the due jobs to the first due time), BENCH_REPLICA_JOB_MS (replicas: 50 ms),
- * BENCH_BUILDS (label=/other/checkout,…: ours as compiled there joins the process workload as `build:<label>`),
+ * BENCH_BUILDS (label=/other/checkout,…: ours as compiled there joins the process workload as `build:<label>`;
+ *   a label ending in `+statuses` runs that build with job statuses on),
  * BENCH_EXPORT_ROWS / BENCH_EXPORT_BODY (export workload).
  */
 
@@ -177,14 +178,15 @@ async function runWorkload(
     (c) => only.length === 0 || only.includes(c),
   );
   const failures = new Map<ContenderName, string[]>();
-  if (contenders.includes('ours+statuses')) {
-    // Statuses need a migrated database; without PostgreSQL the row is left out, not failed.
+  if (contenders.some(tracksStatuses)) {
+    // Statuses need a migrated database; without PostgreSQL those rows are left out, not failed.
     const database = await statusDatabase(ctx).catch((error: Error) => {
-      failures.set('ours+statuses', [`left out: no migrated database (${error.message.split('\n')[0]})`]);
-      process.stderr.write(`   ours+statuses left out: ${error.message.split('\n')[0]}\n`);
+      for (const contender of contenders.filter(tracksStatuses))
+        failures.set(contender, [`left out: no migrated database (${error.message.split('\n')[0]})`]);
+      process.stderr.write(`   job statuses left out: ${error.message.split('\n')[0]}\n`);
       return undefined;
     });
-    if (!database) contenders = contenders.filter((c) => c !== 'ours+statuses');
+    if (!database) contenders = contenders.filter((c) => !tracksStatuses(c));
   }
   const runs: RunsByContender = new Map(contenders.map((c) => [c, [] as RunResult[]]));
   let failed = 0;
@@ -240,8 +242,13 @@ function specFor(ctx: Context, workload: WorkloadName, contender: ContenderName,
         ? []
         : [ctx.redisPid]
       : [ctx.nats.pid],
-    ...(contender === 'ours+statuses' ? { jobStatuses: true, databaseUrl: ctx.statusDatabase!.url } : {}),
+    ...(tracksStatuses(contender) ? { jobStatuses: true, databaseUrl: ctx.statusDatabase!.url } : {}),
   };
+}
+
+/** `ours+statuses`, and a `BENCH_BUILDS` label ending in `+statuses` (that build with statuses on). */
+function tracksStatuses(contender: ContenderName): boolean {
+  return contender === 'ours+statuses' || (contender.startsWith('build:') && contender.endsWith('+statuses'));
 }
 
 /** Created once per bench run; every `ours+statuses` run starts from an empty `job_statuses`. */

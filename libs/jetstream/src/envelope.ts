@@ -121,6 +121,7 @@ interface RawDelivery {
  * decode whenever the raw block is not what this expects or the header appears twice.
  */
 export function headerValue(msg: JsMsg, name: string): string | undefined {
+  if (name.startsWith(JobHeaderPrefix) && !hasJobHeaders(msg)) return undefined;
   const inner = (msg as unknown as RawDelivery).msg;
   const headerEnd = inner?._msg?.hdr;
   const raw = inner?._rdata;
@@ -143,6 +144,34 @@ export function headerValue(msg: JsMsg, name: string): string | undefined {
   return value === '' ? undefined : value;
 }
 
+/** Batch, prerequisites, attempts spent, uniqueness lock: headers most jobs do not carry. */
+const JobHeaderPrefix = 'Job-';
+const JobHeaderLine = Buffer.from(`\r\n${JobHeaderPrefix}`);
+let lastChecked: JsMsg | undefined;
+let lastHadJobHeaders = false;
+
+/**
+ * Whether the delivery carries any `Job-*` header: one search answers the three or four lookups a job makes
+ * for them, remembered for the delivery looked at last (a job's lookups follow each other).
+ */
+function hasJobHeaders(msg: JsMsg): boolean {
+  if (msg === lastChecked) return lastHadJobHeaders;
+  const inner = (msg as unknown as RawDelivery).msg;
+  const headerEnd = inner?._msg?.hdr;
+  const raw = inner?._rdata;
+  let found: boolean;
+  if (inner?._headers !== undefined || raw === undefined || headerEnd === undefined || headerEnd <= 0) {
+    found = false;
+    for (const [name] of msg.headers ?? []) if (name.startsWith(JobHeaderPrefix)) found = true;
+  } else {
+    const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+    found = bytes.lastIndexOf(JobHeaderLine, headerEnd - JobHeaderLine.length) >= 0;
+  }
+  lastChecked = msg;
+  lastHadJobHeaders = found;
+  return found;
+}
+
 function decodedHeader(msg: JsMsg, name: string): string | undefined {
   const value = msg.headers?.get(name);
   return value ? value : undefined;
@@ -157,5 +186,43 @@ export function jobIdOf(msg: JsMsg): string {
 export function deliveryAttemptOf(msg: JsMsg): number {
   const value = headerValue(msg, AttemptsSpentHeader);
   const spent = value ? Number.parseInt(value, 10) : 0;
-  return msg.info.deliveryCount + (Number.isFinite(spent) && spent > 0 ? spent : 0);
+  return deliveryCountOf(msg) + (Number.isFinite(spent) && spent > 0 ? spent : 0);
+}
+
+/** How many times the server delivered the message, this delivery included (`msg.info.deliveryCount`). */
+export function deliveryCountOf(msg: JsMsg): number {
+  return ackToken(msg, AckToken.deliveryCount) ?? msg.info.deliveryCount;
+}
+
+/** When the stream stored the message, in epoch ms (`msg.info.timestampNanos`, to the millisecond). */
+export function storedAtMsOf(msg: JsMsg): number {
+  const nanos = ackToken(msg, AckToken.timestamp);
+  return Math.floor((nanos ?? msg.info.timestampNanos) / 1e6);
+}
+
+/**
+ * Positions counted from the end of the ack subject: `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.
+ * <consumer seq>.<timestamp>.<pending>`, with `<domain>.<account hash>.` after `ACK` and a random token at the
+ * end in the newer 12-token form.
+ */
+const AckToken = { deliveryCount: 5, timestamp: 2 } as const;
+
+/**
+ * One number of the ack subject, found by scanning back to its dots: nats.js's `msg.info` splits the whole
+ * subject and builds a dozen fields for it, a twentieth of a tracked job's cost. Undefined when the subject is
+ * not an ack subject of a form known here.
+ */
+function ackToken(msg: JsMsg, fromEnd: number): number | undefined {
+  const reply = (msg as unknown as { reply?: string }).reply;
+  if (typeof reply !== 'string' || !reply.startsWith('$JS.ACK.')) return undefined;
+  let dots = 0;
+  for (let i = 0; i < reply.length; i++) if (reply.charCodeAt(i) === 0x2e) dots++;
+  // 9 tokens, or 11 (domain and hash) or 12 (and a random token) as nats.js accepts them.
+  const skip = dots === 11 ? fromEnd + 1 : dots === 8 || dots === 10 ? fromEnd : -1;
+  if (skip < 0) return undefined;
+  let end = reply.length;
+  for (let k = 1; k < skip; k++) end = reply.lastIndexOf('.', end - 1);
+  const start = reply.lastIndexOf('.', end - 1) + 1;
+  const value = Number(reply.slice(start, end));
+  return Number.isFinite(value) ? value : undefined;
 }

@@ -1,13 +1,16 @@
 import { connect, headers as natsHeaders, type JsMsg, type NatsConnection } from 'nats';
-import { AttemptsSpentHeader, CloudEventHeaders } from '@lib/contracts';
+import { AttemptsSpentHeader, BatchIdHeader, CloudEventHeaders } from '@lib/contracts';
 import { startNatsServer, type NatsServerHandle } from '@lib/testing';
 import {
   deliveryAttemptOf,
+  deliveryCountOf,
   envelopeHeaders,
   headerValue,
   jobIdOf,
   JobContext,
   newJobId,
+  PrerequisitesHeader,
+  storedAtMsOf,
 } from '@lib/jetstream';
 
 const Stream = 'ENVELOPEKIT';
@@ -29,6 +32,11 @@ function variants(): { name: string; headers?: ReturnType<typeof natsHeaders>; b
   prefixed.set('x-ce-id', 'not-the-id');
   const empty = natsHeaders();
   empty.set(CloudEventHeaders.id, '');
+  const member = envelopeHeaders({ subject: Subject, source: 'urn:test' }).headers;
+  member.set(BatchIdHeader, 'batch-1');
+  member.set(PrerequisitesHeader, 'job-a,job-b');
+  const lookalike = envelopeHeaders({ subject: Subject, source: 'urn:test' }).headers;
+  lookalike.set('X-Job-Batch-Id', 'not-a-batch');
   return [
     { name: 'our envelope', headers: ours, body: '{}' },
     { name: 'a retry through the outbox', headers: retried, body: '{}' },
@@ -38,6 +46,12 @@ function variants(): { name: string; headers?: ReturnType<typeof natsHeaders>; b
     { name: 'a name ending like it', headers: prefixed, body: '\r\nce-id: from-the-body\r\n' },
     { name: 'an empty id', headers: empty, body: '{}' },
     { name: 'no headers, the name in the body', body: 'NATS/1.0\r\nce-id: from-the-body\r\n' },
+    { name: 'a batch member waiting for two jobs', headers: member, body: '{}' },
+    {
+      name: 'a Job- header only in the body or inside a name',
+      headers: lookalike,
+      body: '\r\nJob-Batch-Id: from-the-body\r\n',
+    },
   ];
 }
 
@@ -70,6 +84,8 @@ describe('reading headers without decoding the block', () => {
     const names = [
       CloudEventHeaders.id,
       AttemptsSpentHeader,
+      BatchIdHeader,
+      PrerequisitesHeader,
       CloudEventHeaders.type,
       'traceparent',
       'absent',
@@ -80,6 +96,8 @@ describe('reading headers without decoding the block', () => {
         values: names.map((name) => headerValue(msg, name)),
         jobId: jobIdOf(msg),
         attempt: deliveryAttemptOf(msg),
+        delivered: deliveryCountOf(msg),
+        storedAt: storedAtMsOf(msg),
       };
       // The job context reads through the same fast path, before anything decodes the block.
       const ctx = new JobContext(msg, Subject, 'envelopekit', 5);
@@ -94,6 +112,8 @@ describe('reading headers without decoding the block', () => {
         values: names.map((name) => msg.headers?.get(name) || undefined),
         jobId: msg.headers?.get(CloudEventHeaders.id) || `${Stream}:${msg.seq}`,
         attempt: msg.info.deliveryCount + (Number.isFinite(spent) && spent > 0 ? spent : 0),
+        delivered: msg.info.deliveryCount,
+        storedAt: Math.floor(msg.info.timestampNanos / 1e6),
       };
       expect(fast).toEqual(decoded);
       // Once decoded, the decoded headers answer.
@@ -103,7 +123,29 @@ describe('reading headers without decoding the block', () => {
     expect(jobIdOf(messages[3])).toBe('spaced-id');
     expect(jobIdOf(messages[7])).toBe(`${Stream}:8`);
     expect(deliveryAttemptOf(messages[1])).toBe(4);
+    expect(headerValue(messages[8], BatchIdHeader)).toBe('batch-1');
+    expect(headerValue(messages[8], PrerequisitesHeader)).toBe('job-a,job-b');
     for (const msg of messages) msg.ack();
+  });
+});
+
+describe('reading the ack subject without msg.info', () => {
+  const delivery = (reply: string) =>
+    ({ reply, info: { deliveryCount: -1, timestampNanos: -1e6 } }) as unknown as JsMsg;
+
+  it('reads the delivery count and the stored time from each form of ack subject nats.js accepts', () => {
+    const forms = [
+      '$JS.ACK.JOBS.notifier__jobs_x.3.41.17.1763990000123456789.0',
+      '$JS.ACK.hub.ACCOUNTHASH.JOBS.notifier__jobs_x.3.41.17.1763990000123456789.0',
+      '$JS.ACK.hub.ACCOUNTHASH.JOBS.notifier__jobs_x.3.41.17.1763990000123456789.0.r4nd0m',
+    ];
+    for (const reply of forms)
+      expect([deliveryCountOf(delivery(reply)), storedAtMsOf(delivery(reply))]).toEqual([3, 1763990000123]);
+  });
+
+  it("leaves any other subject to nats.js's own reading", () => {
+    for (const reply of ['$JS.ACK.too.short', 'inbox.a.b.c.d.e.f.g.h', '$JS.ACK.S.C.x.41.17.nanos.0'])
+      expect([deliveryCountOf(delivery(reply)), storedAtMsOf(delivery(reply))]).toEqual([-1, -1]);
   });
 });
 
