@@ -516,6 +516,13 @@ export class WorkerRuntime {
     ctx.limited.deferredDeliveries = verdict.deferredBefore;
     if (!verdict.admitted) return this.defer(job, ctx, verdict.delayMs, verdict.reason);
     job.release = verdict.release;
+    // A cancel that arrived while the job waited for its admission: running jobs are aborted, this one is not
+    // running yet. Its start was taken and stays spent, as a start the window already counted.
+    const marks = this.cancelMarks;
+    if (marks !== undefined && marks.any && marks.covers(job.msg)) {
+      verdict.started?.();
+      return this.dropCancelled(job, marks);
+    }
     const outcome = this.invoke(job, payload, ctx);
     verdict.started?.();
     await outcome;

@@ -142,6 +142,28 @@ describe('cancelling jobs', () => {
     }
   }, 60_000);
 
+  it('drops a job waiting for its rate limit when it comes back for its turn; it never runs', async () => {
+    const first = await harness.publisher.publish('jobs.lifecyclekit.limited', { tag: 'limited-first' });
+    await harness.settled(first.id, 'completed');
+    // The key's one start of these 3 s is spent: this one is sent back to wait for the next.
+    const waiting = await harness.publisher.publish('jobs.lifecyclekit.limited', { tag: 'limited-waiting' });
+    await sleep(500);
+    await harness.recorder.flush();
+    expect(harness.runsOf('limited-waiting')).toHaveLength(0);
+    expect(await cancellation.cancel(waiting.id)).toEqual({
+      id: waiting.id,
+      outcome: 'cancelling',
+      was: 'enqueued',
+    });
+    expect(await harness.settled(waiting.id, 'cancelled', 10_000)).toMatchObject({
+      lastError: 'cancelled before it started',
+    });
+    // Its turn came and went unused by it: the next job of the key takes the start.
+    const next = await harness.publisher.publish('jobs.lifecyclekit.limited', { tag: 'limited-next' });
+    await harness.settled(next.id, 'completed', 10_000);
+    expect(harness.runsOf('limited-waiting')).toHaveLength(0);
+  }, 30_000);
+
   it('leaves a finished job alone and says so; an unknown id is unknown', async () => {
     const { id } = await harness.publisher.publish('jobs.lifecyclekit.work', { tag: 'finished' });
     const before = await harness.settled(id, 'completed');
