@@ -116,6 +116,50 @@ describe('JobStatusRecorder', () => {
     expect(await statuses.status('after-the-flush-began')).toMatchObject({ state: 'completed' });
   });
 
+  it("holds a publisher's enqueued report one timer flush, then writes it only where no row exists", async () => {
+    const recorder = new JobStatusRecorder(dataSource, logger, settings);
+    const at = Date.parse('2026-11-24T11:00:00.000Z');
+    const enqueued = (id: string): JobTransition => ({
+      id,
+      subject: Subject,
+      state: 'enqueued',
+      at,
+      enqueuedAt: at,
+    });
+    recorder.record(enqueued('waiting'));
+    recorder.record(enqueued('ran-elsewhere'));
+    await recorder.flush({ holdEnqueued: true });
+    expect(await statuses.status('waiting')).toBeNull();
+    // Meanwhile a worker in another process recorded one of them.
+    const worker = new JobStatusRecorder(dataSource, logger, settings);
+    worker.record({ ...completed('ran-elsewhere', at + 30), enqueuedAt: at + 1 });
+    await worker.flush();
+    await recorder.flush({ holdEnqueued: true });
+    expect(await statuses.status('waiting')).toMatchObject({ state: 'enqueued', enqueuedAt: new Date(at) });
+    expect(await statuses.status('ran-elsewhere')).toMatchObject({
+      state: 'completed',
+      enqueuedAt: new Date(at + 1),
+      updatedAt: new Date(at + 30),
+    });
+  });
+
+  it("merges a held enqueued report with this process's own later reports of the job, and flushes it on demand", async () => {
+    const recorder = new JobStatusRecorder(dataSource, logger, settings);
+    const at = Date.parse('2026-11-24T11:05:00.000Z');
+    recorder.record({ id: 'same-process', subject: Subject, state: 'enqueued', at, enqueuedAt: at });
+    recorder.record({ id: 'on-demand', subject: Subject, state: 'enqueued', at, enqueuedAt: at });
+    await recorder.flush({ holdEnqueued: true });
+    recorder.recordStart({ ...start('same-process', at + 20), enqueuedAt: undefined });
+    recorder.record(completed('same-process', at + 27));
+    await recorder.flush();
+    expect(await statuses.status('same-process')).toMatchObject({
+      state: 'completed',
+      enqueuedAt: new Date(at),
+      startedAt: new Date(at + 20),
+    });
+    expect(await statuses.status('on-demand')).toMatchObject({ state: 'enqueued' });
+  });
+
   it('counts starts it cannot hold beyond maxPending as dropped', async () => {
     const recorder = new JobStatusRecorder(dataSource, logger, { ...settings, maxPending: 3 });
     const at = Date.now();

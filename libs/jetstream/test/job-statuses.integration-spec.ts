@@ -148,22 +148,39 @@ describe('job statuses', () => {
     expect(await statuses.status('no-such-job')).toBeNull();
   });
 
-  it('never lets a late "enqueued" report hide a state the job reached by running', async () => {
+  it('never lets a late "enqueued" report hide a state the job reached by running, nor rewrite its row', async () => {
     const at = Date.now();
-    recorder.record({ id: 'late', subject: 'jobs.statuskit.work', state: 'completed', at, finishedAt: at });
+    // The worker's report carries the enqueue time it read from the stream.
+    recorder.record({
+      id: 'late',
+      subject: 'jobs.statuskit.work',
+      state: 'completed',
+      at,
+      enqueuedAt: at - 10,
+      finishedAt: at,
+    });
     await recorder.flush();
+    const version = async () =>
+      (
+        (await dataSource.query(`SELECT xmin::text AS v FROM job_statuses WHERE id = 'late'`)) as {
+          v: string;
+        }[]
+      )[0].v;
+    const before = await version();
     recorder.record({
       id: 'late',
       subject: 'jobs.statuskit.work',
       state: 'enqueued',
       at: at + 5,
-      enqueuedAt: at - 10,
+      enqueuedAt: at - 8,
     });
     await recorder.flush();
     expect(await statuses.status('late')).toMatchObject({
       state: 'completed',
       enqueuedAt: new Date(at - 10),
     });
+    // Not even a new row version: the publisher's report found the row and did nothing.
+    expect(await version()).toBe(before);
   });
 
   it('is shown by `npm run cli -- jobs show <id>`, for people and as JSON; an unknown id exits with 3', async () => {

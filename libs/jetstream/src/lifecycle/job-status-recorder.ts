@@ -92,16 +92,26 @@ const UpsertTail = `ON CONFLICT (id) DO UPDATE SET
   ${newerWins('duration_ms')},
   updated_at = GREATEST(s.updated_at, EXCLUDED.updated_at)`;
 
+/** A publisher's report of a job the table knows already adds nothing a worker has not recorded. */
+const InsertOnlyTail = 'ON CONFLICT (id) DO NOTHING';
+
 /**
  * Keeps `job_statuses` off the hot path: transitions are merged in memory per job id and written every
  * `flushEveryMs` with one multi-row upsert, so a job that starts and completes between two flushes costs one
  * row write, and a thousand jobs cost one statement. An attempt's start is held aside and written as
  * `processing` only if the attempt is still running at a flush; its end carries what the start knew.
+ *
+ * A publisher's `enqueued` report is held for one more flush and then written only where no row exists yet
+ * (`DO NOTHING`): a worker elsewhere has usually recorded the job by then, with its enqueue time read from the
+ * stream, and the report then costs PostgreSQL a lookup instead of a second row version.
  */
 export class JobStatusRecorder {
   private pending = new Map<string, JobTransition>();
   /** Attempts started since the last flush and not finished yet. */
   private running = new Map<string, JobTransition>();
+  /** Publishers' `enqueued` reports since the last flush, and those held through one flush already. */
+  private held = new Map<string, JobTransition>();
+  private heldLonger = new Map<string, JobTransition>();
   private timer?: NodeJS.Timeout;
   private purgeTimer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
@@ -115,7 +125,7 @@ export class JobStatusRecorder {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.flush(), this.settings.flushEveryMs);
+    this.timer = setInterval(() => void this.flush({ holdEnqueued: true }), this.settings.flushEveryMs);
     this.purgeTimer = setInterval(() => void this.purgeExpired().catch(() => undefined), 10 * 60_000);
     this.timer.unref();
     this.purgeTimer.unref();
@@ -152,7 +162,23 @@ export class JobStatusRecorder {
         next = merge(start, transition);
       }
     }
+    if (this.held.size + this.heldLonger.size > 0) {
+      const enqueued = this.held.get(next.id) ?? this.heldLonger.get(next.id);
+      if (enqueued !== undefined) {
+        this.held.delete(next.id);
+        this.heldLonger.delete(next.id);
+        next = merge(enqueued, next);
+      }
+    }
     const known = this.pending.get(next.id);
+    if (known === undefined && next.state === 'enqueued' && next.startedAt === undefined) {
+      if (this.held.size + this.heldLonger.size + this.pending.size >= this.settings.maxPending) {
+        this.dropped++;
+        return;
+      }
+      this.held.set(next.id, next);
+      return;
+    }
     if (known === undefined) {
       if (this.pending.size >= this.settings.maxPending) {
         this.dropped++;
@@ -164,20 +190,37 @@ export class JobStatusRecorder {
     this.pending.set(next.id, merge(known, next));
   }
 
-  async flush(): Promise<void> {
+  /**
+   * Writes what is pending. The timer passes `holdEnqueued`: publishers' reports of this last interval wait for
+   * the next flush; called by anyone else (tests, shutdown), everything is written now.
+   */
+  async flush(options: { holdEnqueued?: boolean } = {}): Promise<void> {
     if (this.flushing) return this.flushing;
     if (this.running.size > 0) {
       const stillRunning = this.running;
       this.running = new Map();
       for (const start of stillRunning.values()) this.record(start);
     }
-    if (this.pending.size === 0) return;
+    const enqueued = this.heldLonger;
+    if (options.holdEnqueued) {
+      this.heldLonger = this.held;
+    } else {
+      for (const [id, transition] of this.held) enqueued.set(id, transition);
+      this.heldLonger = new Map();
+    }
+    this.held = new Map();
+    if (this.pending.size === 0 && enqueued.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
-    this.flushing = this.write([...batch.values()])
+    this.flushing = this.write([...batch.values()], UpsertTail)
+      .then(() => this.write([...enqueued.values()], InsertOnlyTail))
       .catch((error: Error) => {
-        this.logger.warn({ err: error, transitions: batch.size }, 'could not write job statuses; will retry');
+        this.logger.warn(
+          { err: error, transitions: batch.size + enqueued.size },
+          'could not write job statuses; will retry',
+        );
         for (const transition of batch.values()) this.record(transition);
+        for (const transition of enqueued.values()) this.record(transition);
       })
       .finally(() => (this.flushing = undefined));
     return this.flushing;
@@ -198,7 +241,7 @@ export class JobStatusRecorder {
    * 12 parameters instead of 12,000 per thousand rows keeps the driver's and the parser's work small. Number
    * columns are sent as ready-made array literals, sparing the driver a quoting pass per value.
    */
-  private async write(transitions: JobTransition[]): Promise<void> {
+  private async write(transitions: JobTransition[], tail: string): Promise<void> {
     for (let offset = 0; offset < transitions.length; offset += RowsPerStatement) {
       const chunk = transitions.slice(offset, offset + RowsPerStatement);
       const rows = chunk.length;
@@ -230,7 +273,7 @@ export class JobStatusRecorder {
         durations += comma + (t.durationMs === undefined ? 'NULL' : Math.round(t.durationMs));
         updated += comma + t.at;
       }
-      await this.dataSource.query(`${UpsertHead}\n${UpsertTail}`, [
+      await this.dataSource.query(`${UpsertHead}\n${tail}`, [
         ids,
         subjects,
         states,
