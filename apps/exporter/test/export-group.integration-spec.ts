@@ -3,15 +3,15 @@ import { connect, type NatsConnection } from 'nats';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { Contracts } from '@lib/contracts';
-import { AllEntities, AllMigrations, createDataSource, Outbox } from '@lib/db';
+import { Outbox } from '@lib/db';
 import { ObjectBuckets, ObjectFiles, type RunningService } from '@lib/jetstream';
 import {
-  createMigratedTestDatabase,
-  startNatsServer,
   startServiceUnderTest,
+  startTestServers,
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
+  type TestServers,
 } from '@lib/testing';
 import { ExporterConfigSchema } from '../src/config';
 import { DownloadLinks } from '../src/exports/download-link';
@@ -24,6 +24,7 @@ const LinkSecret = 'test-export-link-secret-0123456789abcdef';
 describe('exporter: group exports, downloads and expiry (real NATS and PostgreSQL)', () => {
   let nats: NatsServerHandle;
   let database: TestDatabase;
+  let servers: TestServers;
   let db: DataSource;
   let world: ExportWorld;
   let service: RunningService;
@@ -32,12 +33,8 @@ describe('exporter: group exports, downloads and expiry (real NATS and PostgreSQ
   let fixture: Awaited<ReturnType<typeof buildFixture>>;
 
   beforeAll(async () => {
-    [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
+    servers = await startTestServers();
+    ({ nats, database, db, client } = servers);
     world = new ExportWorld(db);
     service = await startServiceUnderTest({
       name: 'exporter',
@@ -47,17 +44,13 @@ describe('exporter: group exports, downloads and expiry (real NATS and PostgreSQ
       databaseUrl: database.url,
       env: { EXPORT_LINK_SECRET: LinkSecret, EXPORT_BATCH_SIZE: '3', ABANDONED_UPLOAD_IDLE_MS: '0' },
     });
-    client = await connect({ servers: nats.url });
     files = await ObjectFiles.open(client, ObjectBuckets.exports);
     fixture = await buildFixture(world);
   });
 
   afterAll(async () => {
     await service?.stop();
-    await client?.close();
-    await db?.destroy();
-    await nats?.cleanup();
-    await database?.drop();
+    await servers?.stop();
   });
 
   async function requestExport(groupId: number, requestedBy: number, format: 'jsonl' | 'csv') {

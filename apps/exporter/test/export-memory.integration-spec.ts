@@ -1,17 +1,12 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { Contracts } from '@lib/contracts';
-import { AllEntities, AllMigrations, createDataSource, Outbox } from '@lib/db';
+import { Outbox } from '@lib/db';
 import { ObjectBuckets, ObjectFiles } from '@lib/jetstream';
-import {
-  createMigratedTestDatabase,
-  startNatsServer,
-  type NatsServerHandle,
-  type TestDatabase,
-} from '@lib/testing';
+import { startTestServers, type TestServers } from '@lib/testing';
 import { DownloadLinks } from '../src/exports/download-link';
 import { GroupExporter } from '../src/exports/export-group';
 import { ExportWorld } from './export-world';
@@ -26,26 +21,17 @@ function collectGarbage(): void {
 const BodyBytes = 1_000;
 
 describe('exporter: memory stays flat while exporting a large group', () => {
-  let nats: NatsServerHandle;
-  let database: TestDatabase;
+  let servers: TestServers;
   let db: DataSource;
   let client: NatsConnection;
 
   beforeAll(async () => {
-    [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
-    client = await connect({ servers: nats.url });
+    servers = await startTestServers();
+    ({ db, client } = servers);
   });
 
   afterAll(async () => {
-    await client?.close();
-    await db?.destroy();
-    await nats?.cleanup();
-    await database?.drop();
+    await servers?.stop();
   });
 
   it(`exports ${Rows} comments of ${BodyBytes} bytes with heap growth far below the file size`, async () => {

@@ -1,14 +1,13 @@
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import type { DataSource } from 'typeorm';
-import { AllEntities, AllMigrations, createDataSource } from '@lib/db';
 import type { RunningService } from '@lib/jetstream';
 import {
-  createMigratedTestDatabase,
-  startNatsServer,
   startServiceUnderTest,
+  startTestServers,
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
+  type TestServers,
 } from '@lib/testing';
 import { publishAndAwaitDeadLetter } from '../../janitor/test/job-harness';
 import { ExporterConfigSchema } from '../src/config';
@@ -21,17 +20,14 @@ const at = (day: number, hour = 12) => new Date(Date.UTC(2026, 2, 2 + day, hour)
 describe('group-statistics (real NATS and PostgreSQL)', () => {
   let nats: NatsServerHandle;
   let database: TestDatabase;
+  let servers: TestServers;
   let db: DataSource;
   let exporter: RunningService;
   let client: NatsConnection;
 
   beforeAll(async () => {
-    [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
+    servers = await startTestServers();
+    ({ nats, database, db, client } = servers);
     exporter = await startServiceUnderTest({
       name: 'exporter',
       module: ExporterModule,
@@ -40,15 +36,11 @@ describe('group-statistics (real NATS and PostgreSQL)', () => {
       databaseUrl: database.url,
       env: { EXPORT_LINK_SECRET: 'x'.repeat(32) },
     });
-    client = await connect({ servers: nats.url });
   });
 
   afterAll(async () => {
     await exporter?.stop();
-    await client?.close();
-    await db?.destroy();
-    await nats?.cleanup();
-    await database?.drop();
+    await servers?.stop();
   });
 
   const insert = async (table: string, values: Record<string, unknown>): Promise<number> => {

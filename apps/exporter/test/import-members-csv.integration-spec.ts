@@ -1,16 +1,15 @@
 import { parse } from 'csv-parse/sync';
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import type { DataSource } from 'typeorm';
 import { Contracts, type ContractMap } from '@lib/contracts';
-import { AllEntities, AllMigrations, createDataSource } from '@lib/db';
 import { ObjectBuckets, ObjectFiles, type RunningService } from '@lib/jetstream';
 import {
-  createMigratedTestDatabase,
-  startNatsServer,
   startServiceUnderTest,
+  startTestServers,
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
+  type TestServers,
 } from '@lib/testing';
 import { ExporterConfigSchema } from '../src/config';
 import { ExporterModule } from '../src/exporter.module';
@@ -33,6 +32,7 @@ const contracts: ContractMap = {
 describe('exporter: members CSV imports (real NATS and PostgreSQL)', () => {
   let nats: NatsServerHandle;
   let database: TestDatabase;
+  let servers: TestServers;
   let db: DataSource;
   let world: ExportWorld;
   let service: RunningService;
@@ -43,12 +43,8 @@ describe('exporter: members CSV imports (real NATS and PostgreSQL)', () => {
   let uploads = 0;
 
   beforeAll(async () => {
-    [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    db = await createDataSource({
-      url: database.url,
-      entities: AllEntities,
-      migrations: AllMigrations,
-    }).initialize();
+    servers = await startTestServers();
+    ({ nats, database, db, client } = servers);
     world = new ExportWorld(db);
     service = await startServiceUnderTest({
       name: 'exporter',
@@ -59,7 +55,6 @@ describe('exporter: members CSV imports (real NATS and PostgreSQL)', () => {
       contracts,
       env: { EXPORT_LINK_SECRET: 'x'.repeat(32), IMPORT_BATCH_SIZE: '2' },
     });
-    client = await connect({ servers: nats.url });
     files = await ObjectFiles.open(client, ObjectBuckets.imports);
     author = await world.user();
     group = await world.group();
@@ -68,10 +63,7 @@ describe('exporter: members CSV imports (real NATS and PostgreSQL)', () => {
 
   afterAll(async () => {
     await service?.stop();
-    await client?.close();
-    await db?.destroy();
-    await nats?.cleanup();
-    await database?.drop();
+    await servers?.stop();
   });
 
   /** Uploads `csv` as the web app would, creates the imports row and enqueues the job. */

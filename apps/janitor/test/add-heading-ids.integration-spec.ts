@@ -1,14 +1,13 @@
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import type { DataSource } from 'typeorm';
 import type { RunningService } from '@lib/jetstream';
 import {
-  createMigratedTestDatabase,
-  startNatsServer,
   startServiceUnderTest,
+  startTestServers,
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
-  openTestDataSource,
+  type TestServers,
 } from '@lib/testing';
 import { JanitorConfigSchema } from '../src/config';
 import { HeadingIdBackfill } from '../src/headings/heading-id-backfill';
@@ -19,24 +18,21 @@ import { JanitorWorld } from './janitor-world';
 describe('add-heading-ids (real NATS and PostgreSQL)', () => {
   let nats: NatsServerHandle;
   let database: TestDatabase;
+  let servers: TestServers;
   let db: DataSource;
   let janitor: RunningService;
   let client: NatsConnection;
   let world: JanitorWorld;
 
   beforeAll(async () => {
-    [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    db = await openTestDataSource(database.url);
+    servers = await startTestServers();
+    ({ nats, database, db, client } = servers);
     world = new JanitorWorld(db);
-    client = await connect({ servers: nats.url });
   });
 
   afterAll(async () => {
     await janitor?.stop();
-    await client?.close();
-    await db?.destroy();
-    await nats?.cleanup();
-    await database?.drop();
+    await servers?.stop();
   });
 
   const field = async (table: string, column: string, id: number): Promise<string | null> =>

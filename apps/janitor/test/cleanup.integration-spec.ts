@@ -3,19 +3,18 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import type { RunningService } from '@lib/jetstream';
 import { AddressPolicy } from '@lib/outbound';
 import {
-  createMigratedTestDatabase,
-  startNatsServer,
   startServiceUnderTest,
+  startTestServers,
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
-  openTestDataSource,
+  type TestServers,
 } from '@lib/testing';
 import { BlockedDomains, parseDomainList } from '../src/cleanup/blocked-domains';
 import { ExpirySweeps } from '../src/cleanup/expiry-sweeps';
@@ -33,6 +32,7 @@ const quiet = pino({ level: 'silent' });
 describe('janitor cleanups (real NATS and PostgreSQL)', () => {
   let nats: NatsServerHandle;
   let database: TestDatabase;
+  let servers: TestServers;
   let db: DataSource;
   let janitor: RunningService;
   let client: NatsConnection;
@@ -40,8 +40,8 @@ describe('janitor cleanups (real NATS and PostgreSQL)', () => {
   let directory: string;
 
   beforeAll(async () => {
-    [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    db = await openTestDataSource(database.url);
+    servers = await startTestServers();
+    ({ nats, database, db, client } = servers);
     world = new JanitorWorld(db);
     directory = await mkdtemp(join(tmpdir(), 'janitor-'));
     janitor = await startServiceUnderTest({
@@ -52,15 +52,11 @@ describe('janitor cleanups (real NATS and PostgreSQL)', () => {
       databaseUrl: database.url,
       env: { BLOCKED_DOMAINS_SOURCE: join(directory, 'domains.txt'), JANITOR_BATCH_SIZE: '3' },
     });
-    client = await connect({ servers: nats.url });
   });
 
   afterAll(async () => {
     await janitor?.stop();
-    await client?.close();
-    await db?.destroy();
-    await nats?.cleanup();
-    await database?.drop();
+    await servers?.stop();
     if (directory) await rm(directory, { recursive: true, force: true });
   });
 

@@ -1,17 +1,16 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import type { DataSource } from 'typeorm';
 import type { RunningService } from '@lib/jetstream';
 import {
-  createMigratedTestDatabase,
-  startNatsServer,
   startServiceUnderTest,
+  startTestServers,
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
-  openTestDataSource,
+  type TestServers,
 } from '@lib/testing';
 import { JanitorConfigSchema } from '../src/config';
 import { CountryDatabase, UserGeolocation } from '../src/geo/user-geolocation';
@@ -25,6 +24,7 @@ const Networks = { '81.0.0.0/8': 'DE', '8.8.8.0/24': 'US', '8.8.4.0/24': 'US' };
 describe('geo-locate-users (real NATS and PostgreSQL, a generated .mmdb file)', () => {
   let nats: NatsServerHandle;
   let database: TestDatabase;
+  let servers: TestServers;
   let db: DataSource;
   let janitor: RunningService;
   let client: NatsConnection;
@@ -36,8 +36,8 @@ describe('geo-locate-users (real NATS and PostgreSQL, a generated .mmdb file)', 
     directory = await mkdtemp(join(tmpdir(), 'geoip-'));
     geoFile = join(directory, 'country.mmdb');
     await writeFile(geoFile, tinyCountryDatabase(Networks));
-    [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    db = await openTestDataSource(database.url);
+    servers = await startTestServers();
+    ({ nats, database, db, client } = servers);
     world = new JanitorWorld(db);
     janitor = await startServiceUnderTest({
       name: 'janitor',
@@ -47,15 +47,11 @@ describe('geo-locate-users (real NATS and PostgreSQL, a generated .mmdb file)', 
       databaseUrl: database.url,
       env: { GEOIP_DATABASE_PATH: geoFile, JANITOR_BATCH_SIZE: '2' },
     });
-    client = await connect({ servers: nats.url });
   });
 
   afterAll(async () => {
     await janitor?.stop();
-    await client?.close();
-    await db?.destroy();
-    await nats?.cleanup();
-    await database?.drop();
+    await servers?.stop();
     if (directory) await rm(directory, { recursive: true, force: true });
   });
 

@@ -1,13 +1,11 @@
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import type { DataSource } from 'typeorm';
 import type { RunningService } from '@lib/jetstream';
 import {
-  createMigratedTestDatabase,
-  startNatsServer,
   startServiceUnderTest,
+  startTestServers,
   type NatsServerHandle,
   type TestDatabase,
-  openTestDataSource,
 } from '@lib/testing';
 import { JanitorConfigSchema } from '../src/config';
 import { JanitorModule } from '../src/janitor.module';
@@ -25,8 +23,8 @@ export interface JanitorUnderTest {
 }
 
 export async function startJanitorUnderTest(env: Record<string, string> = {}): Promise<JanitorUnderTest> {
-  const [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-  const db = await openTestDataSource(database.url);
+  const servers = await startTestServers();
+  const { nats, database, db, client } = servers;
   const janitor = await startServiceUnderTest({
     name: 'janitor',
     module: JanitorModule,
@@ -35,7 +33,6 @@ export async function startJanitorUnderTest(env: Record<string, string> = {}): P
     databaseUrl: database.url,
     env,
   });
-  const client = await connect({ servers: nats.url });
   return {
     nats,
     database,
@@ -45,10 +42,7 @@ export async function startJanitorUnderTest(env: Record<string, string> = {}): P
     world: new JanitorWorld(db),
     async stop() {
       await janitor.stop();
-      await client.close();
-      await db.destroy();
-      await nats.cleanup();
-      await database.drop();
+      await servers.stop();
     },
   };
 }

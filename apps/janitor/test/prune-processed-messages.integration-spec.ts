@@ -1,14 +1,13 @@
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { Inbox } from '@lib/db';
 import type { RunningService } from '@lib/jetstream';
 import {
-  createMigratedTestDatabase,
-  startNatsServer,
   startServiceUnderTest,
+  startTestServers,
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
-  openTestDataSource,
+  type TestServers,
 } from '@lib/testing';
 import type { DataSource } from 'typeorm';
 import { JanitorConfigSchema } from '../src/config';
@@ -17,13 +16,14 @@ import { JanitorModule } from '../src/janitor.module';
 describe('janitor: prune-processed-messages', () => {
   let nats: NatsServerHandle;
   let database: TestDatabase;
+  let servers: TestServers;
   let dataSource: DataSource;
   let janitor: RunningService;
   let client: NatsConnection;
 
   beforeAll(async () => {
-    [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    dataSource = await openTestDataSource(database.url);
+    servers = await startTestServers();
+    ({ nats, database, db: dataSource, client } = servers);
     janitor = await startServiceUnderTest({
       name: 'janitor',
       module: JanitorModule,
@@ -31,15 +31,11 @@ describe('janitor: prune-processed-messages', () => {
       natsUrl: nats.url,
       databaseUrl: database.url,
     });
-    client = await connect({ servers: nats.url });
   });
 
   afterAll(async () => {
     await janitor?.stop();
-    await client?.close();
-    await dataSource?.destroy();
-    await nats?.cleanup();
-    await database?.drop();
+    await servers?.stop();
   });
 
   it('runs a job published with the plain nats client and forgets only the old marks', async () => {

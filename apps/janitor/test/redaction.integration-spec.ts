@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { Contracts } from '@lib/contracts';
@@ -7,12 +7,13 @@ import { Outbox } from '@lib/db';
 import { OutboxRelay, type RunningService } from '@lib/jetstream';
 import {
   createMigratedTestDatabase,
-  startNatsServer,
+  openTestDataSource,
   startServiceUnderTest,
+  startTestServers,
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
-  openTestDataSource,
+  type TestServers,
 } from '@lib/testing';
 import { AccountStatus } from '../src/accounts/account-status';
 import { JanitorConfigSchema } from '../src/config';
@@ -311,14 +312,15 @@ describe('redact-user (real PostgreSQL)', () => {
 describe('redact-user through NATS: no trace in any stream', () => {
   let nats: NatsServerHandle;
   let database: TestDatabase;
+  let servers: TestServers;
   let db: DataSource;
   let janitor: RunningService;
   let client: NatsConnection;
   let relay: OutboxRelay;
 
   beforeAll(async () => {
-    [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    db = await openTestDataSource(database.url);
+    servers = await startTestServers();
+    ({ nats, database, db, client } = servers);
     janitor = await startServiceUnderTest({
       name: 'janitor',
       module: JanitorModule,
@@ -327,7 +329,6 @@ describe('redact-user through NATS: no trace in any stream', () => {
       databaseUrl: database.url,
       env: { REDACTION_MAIL_POLL_MS: '100' },
     });
-    client = await connect({ servers: nats.url });
     relay = new OutboxRelay(db, client.jetstream(), database.url, quiet);
     await relay.start();
   });
@@ -335,10 +336,7 @@ describe('redact-user through NATS: no trace in any stream', () => {
   afterAll(async () => {
     await relay?.stop();
     await janitor?.stop();
-    await client?.close();
-    await db?.destroy();
-    await nats?.cleanup();
-    await database?.drop();
+    await servers?.stop();
   });
 
   it('erases after the mail is final, and the streams never carried the name or the address', async () => {

@@ -1,14 +1,13 @@
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import type { DataSource } from 'typeorm';
 import { ObjectBuckets, ObjectFiles, type RunningService } from '@lib/jetstream';
 import {
-  createMigratedTestDatabase,
-  startNatsServer,
   startServiceUnderTest,
+  startTestServers,
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
-  openTestDataSource,
+  type TestServers,
 } from '@lib/testing';
 import { AttachmentTrash, trashName } from '../src/attachments/attachment-trash';
 import { JanitorConfigSchema } from '../src/config';
@@ -21,6 +20,7 @@ const day = 24 * 3600_000;
 describe('undelete-attachment and the attachment trash (real NATS and PostgreSQL)', () => {
   let nats: NatsServerHandle;
   let database: TestDatabase;
+  let servers: TestServers;
   let db: DataSource;
   let janitor: RunningService;
   let client: NatsConnection;
@@ -29,10 +29,9 @@ describe('undelete-attachment and the attachment trash (real NATS and PostgreSQL
   let trash: AttachmentTrash;
 
   beforeAll(async () => {
-    [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    db = await openTestDataSource(database.url);
+    servers = await startTestServers();
+    ({ nats, database, db, client } = servers);
     world = new JanitorWorld(db);
-    client = await connect({ servers: nats.url });
     files = await ObjectFiles.open(client, ObjectBuckets.attachments);
     trash = new AttachmentTrash(db, files, 30);
     janitor = await startServiceUnderTest({
@@ -46,10 +45,7 @@ describe('undelete-attachment and the attachment trash (real NATS and PostgreSQL
 
   afterAll(async () => {
     await janitor?.stop();
-    await client?.close();
-    await db?.destroy();
-    await nats?.cleanup();
-    await database?.drop();
+    await servers?.stop();
   });
 
   async function attachment(key: string, deletedAt: Date | null): Promise<{ id: number; bytes: Buffer }> {

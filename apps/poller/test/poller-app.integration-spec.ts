@@ -1,16 +1,15 @@
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { OutboxRelay, type RunningService } from '@lib/jetstream';
 import {
-  createMigratedTestDatabase,
   sleep,
-  startNatsServer,
   startServiceUnderTest,
+  startTestServers,
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
-  openTestDataSource,
+  type TestServers,
 } from '@lib/testing';
 import { PollerConfigSchema } from '../src/config';
 import { PollerModule } from '../src/poller.module';
@@ -19,6 +18,7 @@ import { PollWorld } from './poll-world';
 describe('poller app: replicas, redelivery and counts (real NATS and PostgreSQL)', () => {
   let nats: NatsServerHandle;
   let database: TestDatabase;
+  let servers: TestServers;
   let db: DataSource;
   let world: PollWorld;
   let client: NatsConnection;
@@ -26,8 +26,8 @@ describe('poller app: replicas, redelivery and counts (real NATS and PostgreSQL)
   const replicas: RunningService[] = [];
 
   beforeAll(async () => {
-    [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    db = await openTestDataSource(database.url);
+    servers = await startTestServers();
+    ({ nats, database, db, client } = servers);
     world = new PollWorld(db);
     for (let i = 0; i < 2; i++) {
       replicas.push(
@@ -40,7 +40,6 @@ describe('poller app: replicas, redelivery and counts (real NATS and PostgreSQL)
         }),
       );
     }
-    client = await connect({ servers: nats.url });
     relay = new OutboxRelay(db, client.jetstream(), database.url, pino({ level: 'silent' }));
     await relay.start();
   });
@@ -48,10 +47,7 @@ describe('poller app: replicas, redelivery and counts (real NATS and PostgreSQL)
   afterAll(async () => {
     await relay?.stop();
     for (const replica of replicas) await replica.stop();
-    await client?.close();
-    await db?.destroy();
-    await nats?.cleanup();
-    await database?.drop();
+    await servers?.stop();
   });
 
   async function eventsOnStream(subject: string): Promise<Record<string, unknown>[]> {

@@ -1,18 +1,17 @@
-import { connect, headers, type NatsConnection } from 'nats';
+import { headers, type NatsConnection } from 'nats';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { CloudEventHeaders, Contracts } from '@lib/contracts';
 import { Outbox } from '@lib/db';
 import { OutboxRelay, type RunningService } from '@lib/jetstream';
 import {
-  createMigratedTestDatabase,
   sleep,
-  startNatsServer,
   startServiceUnderTest,
+  startTestServers,
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
-  openTestDataSource,
+  type TestServers,
 } from '@lib/testing';
 import { PollerConfigSchema } from '../src/config';
 import { PollerModule } from '../src/poller.module';
@@ -25,6 +24,7 @@ const Day = 24 * 3600_000;
 describe('poller: stance scores and reminders to the undecided (real NATS and PostgreSQL)', () => {
   let nats: NatsServerHandle;
   let database: TestDatabase;
+  let servers: TestServers;
   let db: DataSource;
   let world: PollWorld;
   let client: NatsConnection;
@@ -33,8 +33,8 @@ describe('poller: stance scores and reminders to the undecided (real NATS and Po
   const outbox = new Outbox(Contracts, 'urn:test');
 
   beforeAll(async () => {
-    [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    db = await openTestDataSource(database.url);
+    servers = await startTestServers();
+    ({ nats, database, db, client } = servers);
     world = new PollWorld(db);
     poller = await startServiceUnderTest({
       name: 'poller',
@@ -43,7 +43,6 @@ describe('poller: stance scores and reminders to the undecided (real NATS and Po
       natsUrl: nats.url,
       databaseUrl: database.url,
     });
-    client = await connect({ servers: nats.url });
     relay = new OutboxRelay(db, client.jetstream(), database.url, pino({ level: 'silent' }));
     await relay.start();
   });
@@ -51,10 +50,7 @@ describe('poller: stance scores and reminders to the undecided (real NATS and Po
   afterAll(async () => {
     await relay?.stop();
     await poller?.stop();
-    await client?.close();
-    await db?.destroy();
-    await nats?.cleanup();
-    await database?.drop();
+    await servers?.stop();
   });
 
   const scoresOf = async (pollId: number) =>

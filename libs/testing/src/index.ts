@@ -20,6 +20,7 @@ export {
 } from './test-database';
 export { sleep, waitFor, type Falsy, type WaitForOptions } from './wait-for';
 export { createMigratedTestDatabase, openTestDataSource } from './migrated-database';
+export { startTestServers, type TestServers } from './test-servers';
 export { startServiceUnderTest, type ServiceUnderTest } from './service-under-test';
 export { startPostgresCluster, POSTGRES_BIN_DIR, type PostgresClusterHandle } from './postgres-cluster';
 export { runCli, spawnScript, type CliRun, type ScriptProcess, type ScriptServers } from './script-process';

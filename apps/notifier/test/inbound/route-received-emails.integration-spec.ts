@@ -1,16 +1,15 @@
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import type { DataSource } from 'typeorm';
 import { Contracts, Subjects } from '@lib/contracts';
 import { Outbox } from '@lib/db';
 import { durableName, type RunningService } from '@lib/jetstream';
 import {
-  createMigratedTestDatabase,
-  startNatsServer,
   startServiceUnderTest,
+  startTestServers,
   waitFor,
   type NatsServerHandle,
   type TestDatabase,
-  openTestDataSource,
+  type TestServers,
 } from '@lib/testing';
 import { NotifierConfigSchema } from '../../src/config';
 import { ReceivedEmailRouter, type RouteReport } from '../../src/inbound/route-received-emails';
@@ -20,6 +19,7 @@ import { InboundDomain, InboundWorld } from './inbound-world';
 describe('route-received-emails (real NATS and PostgreSQL)', () => {
   let nats: NatsServerHandle;
   let database: TestDatabase;
+  let servers: TestServers;
   let db: DataSource;
   let world: InboundWorld;
   let client: NatsConnection;
@@ -29,8 +29,8 @@ describe('route-received-emails (real NATS and PostgreSQL)', () => {
   const route = (): Promise<RouteReport> => newRouter().routeAll();
 
   beforeAll(async () => {
-    [nats, database] = await Promise.all([startNatsServer(), createMigratedTestDatabase()]);
-    db = await openTestDataSource(database.url);
+    servers = await startTestServers();
+    ({ nats, database, db, client } = servers);
     world = new InboundWorld(db);
     for (let i = 0; i < 2; i++) {
       replicas.push(
@@ -45,15 +45,11 @@ describe('route-received-emails (real NATS and PostgreSQL)', () => {
         }),
       );
     }
-    client = await connect({ servers: nats.url });
   });
 
   afterAll(async () => {
     for (const replica of replicas) await replica.stop();
-    await client?.close();
-    await db?.destroy();
-    await nats?.cleanup();
-    await database?.drop();
+    await servers?.stop();
   });
 
   /** A member of a group with a thread in it. */
