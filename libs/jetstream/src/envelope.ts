@@ -191,38 +191,50 @@ export function deliveryAttemptOf(msg: JsMsg): number {
 
 /** How many times the server delivered the message, this delivery included (`msg.info.deliveryCount`). */
 export function deliveryCountOf(msg: JsMsg): number {
-  return ackToken(msg, AckToken.deliveryCount) ?? msg.info.deliveryCount;
+  return ackNumbersOf(msg)?.deliveryCount ?? msg.info.deliveryCount;
 }
 
 /** When the stream stored the message, in epoch ms (`msg.info.timestampNanos`, to the millisecond). */
 export function storedAtMsOf(msg: JsMsg): number {
-  const nanos = ackToken(msg, AckToken.timestamp);
-  return Math.floor((nanos ?? msg.info.timestampNanos) / 1e6);
+  return Math.floor((ackNumbersOf(msg)?.timestampNanos ?? msg.info.timestampNanos) / 1e6);
 }
 
-/**
- * Positions counted from the end of the ack subject: `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.
- * <consumer seq>.<timestamp>.<pending>`, with `<domain>.<account hash>.` after `ACK` and a random token at the
- * end in the newer 12-token form.
- */
-const AckToken = { deliveryCount: 5, timestamp: 2 } as const;
+interface AckNumbers {
+  deliveryCount: number;
+  timestampNanos: number;
+}
+
+let lastParsed: JsMsg | undefined;
+let lastNumbers: AckNumbers | undefined;
 
 /**
- * One number of the ack subject, found by scanning back to its dots: nats.js's `msg.info` splits the whole
- * subject and builds a dozen fields for it, a twentieth of a tracked job's cost. Undefined when the subject is
- * not an ack subject of a form known here.
+ * The delivery count and the stored time from the ack subject, `$JS.ACK.<stream>.<consumer>.<delivered>.
+ * <stream seq>.<consumer seq>.<timestamp>.<pending>` (with `<domain>.<account hash>.` after `ACK` and a random
+ * token at the end in the newer 12-token form), read back from its last dots: nats.js's `msg.info` splits the
+ * whole subject and builds a dozen fields, a twentieth of a tracked job's cost. Remembered for the delivery
+ * read last (a job asks for both); undefined for a subject of a form not known here.
  */
-function ackToken(msg: JsMsg, fromEnd: number): number | undefined {
+function ackNumbersOf(msg: JsMsg): AckNumbers | undefined {
+  if (msg === lastParsed) return lastNumbers;
+  lastParsed = msg;
+  lastNumbers = undefined;
   const reply = (msg as unknown as { reply?: string }).reply;
   if (typeof reply !== 'string' || !reply.startsWith('$JS.ACK.')) return undefined;
-  let dots = 0;
-  for (let i = 0; i < reply.length; i++) if (reply.charCodeAt(i) === 0x2e) dots++;
-  // 9 tokens, or 11 (domain and hash) or 12 (and a random token) as nats.js accepts them.
-  const skip = dots === 11 ? fromEnd + 1 : dots === 8 || dots === 10 ? fromEnd : -1;
-  if (skip < 0) return undefined;
-  let end = reply.length;
-  for (let k = 1; k < skip; k++) end = reply.lastIndexOf('.', end - 1);
-  const start = reply.lastIndexOf('.', end - 1) + 1;
-  const value = Number(reply.slice(start, end));
-  return Number.isFinite(value) ? value : undefined;
+  const dots: number[] = [];
+  for (let at = reply.lastIndexOf('.'); at > 0 && dots.length < 12; at = reply.lastIndexOf('.', at - 1))
+    dots.push(at);
+  // dots[i] is the (i+1)-th dot from the end; 9 tokens have 8 dots, the domain forms 10 or 11.
+  const random = dots.length === 11 ? 1 : dots.length === 8 || dots.length === 10 ? 0 : -1;
+  if (random < 0) return undefined;
+  const token = (fromEnd: number) =>
+    Number(
+      reply.slice(
+        dots[fromEnd + random - 1] + 1,
+        fromEnd + random === 1 ? reply.length : dots[fromEnd + random - 2],
+      ),
+    );
+  const deliveryCount = token(5);
+  const timestampNanos = token(2);
+  if (!Number.isFinite(deliveryCount) || !Number.isFinite(timestampNanos)) return undefined;
+  return (lastNumbers = { deliveryCount, timestampNanos });
 }

@@ -15,6 +15,7 @@ export interface LimitedJob {
 export class JobContext {
   private abortController?: AbortController;
   private knownAttempt = 0;
+  private knownJobId?: string;
   /** @internal Set by the runtime for jobs of subjects with `rateLimit` or `concurrencyPerKey` only. */
   limited?: LimitedJob;
 
@@ -36,8 +37,9 @@ export class JobContext {
     return this.knownAttempt;
   }
 
+  /** Read once: the runtime asks for it at the start and the end of a tracked job. */
   get jobId(): string {
-    return jobIdOf(this.msg);
+    return (this.knownJobId ??= jobIdOf(this.msg));
   }
 
   get streamSequence(): number {
