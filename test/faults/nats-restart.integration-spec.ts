@@ -1,4 +1,5 @@
-import { connect, type NatsConnection } from 'nats';
+import { connect, headers, type NatsConnection } from 'nats';
+import { StreamAcks } from '@lib/jetstream';
 import {
   createMigratedTestDatabase,
   startNatsServer,
@@ -33,17 +34,18 @@ describe('nats-server restarted under load (same store)', () => {
       await new Promise((resolve) => setTimeout(resolve, 2));
       done.add(payload.id);
     });
-    const js = producer.jetstream();
+    // Through the ack routing the publisher and the outbox relay use: across the restart, every publish ends
+    // (stored, or failed and retried), and none is left waiting for an ack.
+    const acks = StreamAcks.of(producer.jetstream())!;
     const total = 3000;
     const publishing = (async () => {
       for (let id = 0; id < total; id++) {
+        const msgId = headers();
+        msgId.set('Nats-Msg-Id', `restart-${id}`);
         // Retried until stored: a publisher that cannot reach the server keeps the job, as the outbox does.
         for (;;) {
           try {
-            await js.publish('jobs.testkit.work', JSON.stringify({ id }), {
-              msgID: `restart-${id}`,
-              timeout: 2000,
-            });
+            await acks.publish('jobs.testkit.work', JSON.stringify({ id }), msgId, 2000);
             break;
           } catch {
             await new Promise((resolve) => setTimeout(resolve, 100));
@@ -56,5 +58,6 @@ describe('nats-server restarted under load (same store)', () => {
     await publishing;
     await waitFor(() => done.size === total, { timeoutMs: 60_000, description: `all ${total} jobs done` });
     expect(kit.service.runtime.ready).toBe(true);
+    expect(acks.inFlight).toBe(0);
   }, 120_000);
 });
