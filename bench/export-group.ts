@@ -25,6 +25,7 @@ import { createMigratedTestDatabase, startNatsServer } from '@lib/testing';
 import { ExporterConfigSchema } from '../apps/exporter/src/config';
 import { DownloadLinks } from '../apps/exporter/src/exports/download-link';
 import { GroupExporter } from '../apps/exporter/src/exports/export-group';
+import type { ExportRun } from './lib/settings';
 
 export interface ExportBenchOptions {
   rows: number;
@@ -32,20 +33,11 @@ export interface ExportBenchOptions {
   batchSize?: number;
 }
 
-export interface ExportBenchResult {
-  format: 'jsonl' | 'csv';
-  rows: number;
-  bytes: number;
-  seconds: number;
-  rowsPerSecond: number;
-  mbPerSecond: number;
-  /** The process's peak RSS while exporting (sampled every 20 ms, and the kernel's high-water mark). */
-  peakRssMb: number;
-  rssBeforeMb: number;
+/** What the bench's report reads (`ExportRun`), and what only this script's own table shows. */
+export interface ExportBenchResult extends ExportRun {
   /** V8 heap in use, and memory outside it (Buffers), at their highest during the export. */
   peakHeapUsedMb: number;
   peakExternalMb: number;
-  seedSeconds: number;
   /** CPU time (user + system) of this process during the export: meaningful when the machine is shared. */
   cpuSeconds: number;
   rowsPerCpuSecond: number;

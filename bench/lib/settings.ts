@@ -302,6 +302,7 @@ export interface ExportRun {
   seconds: number;
   rowsPerSecond: number;
   mbPerSecond: number;
+  /** The process's peak RSS while exporting (sampled every 20 ms, and the kernel's high-water mark). */
   peakRssMb: number;
   rssBeforeMb: number;
   seedSeconds: number;
