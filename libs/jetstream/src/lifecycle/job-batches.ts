@@ -8,7 +8,7 @@ import {
   validatePayload,
   type ContractMap,
 } from '@lib/contracts';
-import type { BatchCallback } from '@lib/db';
+import { insertOutboxRow, type BatchCallback } from '@lib/db';
 
 /** The states after which a job never runs again. */
 export type FinalJobState = 'completed' | 'failed' | 'dead' | 'cancelled';
@@ -323,17 +323,12 @@ async function finishIfDone(manager: EntityManager, batchId: string, source: str
   for (const [kind, callback] of callbacks) {
     if (!callback) continue;
     const id = `batch:${batchId}:${kind}`;
-    await manager.query(
-      `INSERT INTO outbox_messages (id, subject, headers, payload) VALUES ($1, $2, $3, $4)`,
-      [
-        randomUUID(),
-        callback.subject,
-        JSON.stringify(
-          cloudEventHeaders({ id, subject: callback.subject, source, traceparent: newTraceParent() }),
-        ),
-        JSON.stringify(callbackPayload(callback, outcome)),
-      ],
-    );
+    await insertOutboxRow(manager, {
+      id: randomUUID(),
+      subject: callback.subject,
+      headers: cloudEventHeaders({ id, subject: callback.subject, source, traceparent: newTraceParent() }),
+      payload: callbackPayload(callback, outcome),
+    });
   }
 }
 

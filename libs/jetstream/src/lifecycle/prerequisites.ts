@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { JsMsg } from 'nats';
 import type { DataSource } from 'typeorm';
 import { AttemptsSpentHeader, CloudEventHeaders, MsgIdHeader, type Contract } from '@lib/contracts';
-import { insertOutboxRow } from '@lib/db/outbox/outbox';
+import { insertOutboxRow } from '@lib/db';
 import type { JobContext } from '../job-context';
 
 /** The ids of the jobs a job waits for, comma-separated; set by `publish(…, { prerequisites })`. */
