@@ -67,7 +67,7 @@ export class KeyBudgetStore {
       const log = windowLogOf(readJson(entry));
       const decision = admitToWindow(log, now, limit, per, reservation, windowGuardMs(per));
       if (!decision.admitted) return decision;
-      if (!(await this.write(entryKey, entry, decision.log))) continue;
+      if (!(await writeIfUnchanged(this.kv, entryKey, entry, decision.log))) continue;
       if (Date.now() < now + ReservationTtlMs - ReservationMarginMs) return { admitted: true };
       // The write took seconds: the reservation could expire before the handler confirms it.
       await this.dropReservation(key, id);
@@ -92,7 +92,7 @@ export class KeyBudgetStore {
       const entry = await this.kv.get(entryKey);
       const decision = admitToSlots(readJson<Holders>(entry) ?? {}, Date.now(), limit, holder, leaseMs);
       if (!decision.admitted) return false;
-      if (await this.write(entryKey, entry, decision.holders)) return true;
+      if (await writeIfUnchanged(this.kv, entryKey, entry, decision.holders)) return true;
     }
     return false;
   }
@@ -126,37 +126,46 @@ export class KeyBudgetStore {
     return result;
   }
 
-  /** `change` answers undefined when there is nothing to write. */
-  private async changeWindow(key: string, change: (log: WindowLog) => WindowLog | undefined): Promise<void> {
-    const entryKey = `w.${key}`;
+  private changeWindow(key: string, change: (log: WindowLog) => WindowLog | undefined): Promise<void> {
+    return this.changeEntry(`w.${key}`, (entry) => change(windowLogOf(readJson(entry))));
+  }
+
+  private changeSlots(key: string, change: (current: Holders, now: number) => Holders): Promise<void> {
+    return this.changeEntry(`c.${key}`, (entry) => change(readJson<Holders>(entry) ?? {}, Date.now()));
+  }
+
+  /**
+   * Reads, changes and writes back one entry until no other writer came between; `change` answers undefined
+   * when there is nothing to write.
+   */
+  private async changeEntry(entryKey: string, change: (entry: KvEntry | null) => unknown): Promise<void> {
     for (let tries = 0; tries < MaxCasTries; tries++) {
       const entry = await this.kv.get(entryKey);
-      const next = change(windowLogOf(readJson(entry)));
-      if (next === undefined || (await this.write(entryKey, entry, next))) return;
+      const next = change(entry);
+      if (next === undefined || (await writeIfUnchanged(this.kv, entryKey, entry, next))) return;
     }
     throw new Error(`could not update ${entryKey}: too much contention`);
   }
+}
 
-  private async changeSlots(key: string, change: (current: Holders, now: number) => Holders): Promise<void> {
-    const entryKey = `c.${key}`;
-    for (let tries = 0; tries < MaxCasTries; tries++) {
-      const entry = await this.kv.get(entryKey);
-      if (await this.write(entryKey, entry, change(readJson<Holders>(entry) ?? {}, Date.now()))) return;
-    }
-    throw new Error(`could not update ${entryKey}: too much contention`);
-  }
-
-  /** Returns false when another writer got there first (the caller reads again and retries). */
-  private async write(entryKey: string, read: KvEntry | null, value: unknown): Promise<boolean> {
-    const bytes = Buffer.from(JSON.stringify(value));
-    try {
-      if (read) await this.kv.update(entryKey, bytes, read.revision);
-      else await this.kv.create(entryKey, bytes);
-      return true;
-    } catch (error) {
-      if (isConflict(error)) return false;
-      throw error;
-    }
+/**
+ * Writes `value` as JSON if the entry is still as `read` (or still absent). False when another writer got there
+ * first: the caller reads again and retries.
+ */
+export async function writeIfUnchanged(
+  kv: KV,
+  entryKey: string,
+  read: KvEntry | null,
+  value: unknown,
+): Promise<boolean> {
+  const bytes = Buffer.from(JSON.stringify(value));
+  try {
+    if (read) await kv.update(entryKey, bytes, read.revision);
+    else await kv.create(entryKey, bytes);
+    return true;
+  } catch (error) {
+    if (isConflict(error)) return false;
+    throw error;
   }
 }
 

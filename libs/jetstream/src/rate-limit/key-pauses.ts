@@ -1,5 +1,5 @@
 import type { KV, KvEntry, QueuedIterator } from 'nats';
-import { allKeys, budgetKey, isConflict, readJson } from './key-budget-store';
+import { allKeys, budgetKey, readJson, writeIfUnchanged } from './key-budget-store';
 
 /** The longest pause: the bucket's TTL, after which a forgotten pause disappears by itself. */
 export const MaxPauseMs = 24 * 3600_000;
@@ -52,15 +52,10 @@ export class KeyPauses {
         until: new Date(until).toISOString(),
         ...(reason ? { reason } : {}),
       };
-      try {
-        const bytes = Buffer.from(JSON.stringify(record));
-        if (entry) await this.kv.update(entryKey, bytes, entry.revision);
-        else await this.kv.create(entryKey, bytes);
+      // Another replica paused it meanwhile: read again. Anything else (NATS down) is the caller's problem.
+      if (await writeIfUnchanged(this.kv, entryKey, entry, record)) {
         this.local.set(entryKey, until);
         return new Date(until);
-      } catch (error) {
-        // Another replica paused it meanwhile: read again. Anything else (NATS down) is the caller's problem.
-        if (!isConflict(error)) throw error;
       }
     }
     throw new Error(`could not pause ${target.subject} key ${target.key}: too much contention`);
