@@ -114,6 +114,20 @@ interface RawDelivery {
   msg?: { _msg?: { hdr?: number }; _rdata?: Uint8Array; _headers?: unknown };
 }
 
+/** Where the undecoded header block ends in `rawBytesOf(msg)`; -1 when it is not there to read (decode then). */
+function rawHeaderEnd(msg: JsMsg): number {
+  const inner = (msg as unknown as RawDelivery).msg;
+  const headerEnd = inner?._msg?.hdr;
+  if (inner?._headers !== undefined || inner?._rdata === undefined || headerEnd === undefined) return -1;
+  return headerEnd > 0 ? headerEnd : -1;
+}
+
+/** The delivery's raw bytes, header block first; only where `rawHeaderEnd` found one. */
+function rawBytesOf(msg: JsMsg): Buffer {
+  const raw = (msg as unknown as RawDelivery).msg!._rdata!;
+  return Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+}
+
 /**
  * One header of a delivery, as `msg.headers.get(name)` gives it (exact name, first value, trimmed; undefined
  * when absent or empty), without decoding the block: nats.js decodes all of it on first access to
@@ -122,12 +136,9 @@ interface RawDelivery {
  */
 export function headerValue(msg: JsMsg, name: string): string | undefined {
   if (name.startsWith(JobHeaderPrefix) && !hasJobHeaders(msg)) return undefined;
-  const inner = (msg as unknown as RawDelivery).msg;
-  const headerEnd = inner?._msg?.hdr;
-  const raw = inner?._rdata;
-  if (inner?._headers !== undefined || raw === undefined || headerEnd === undefined || headerEnd <= 0)
-    return decodedHeader(msg, name);
-  const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const headerEnd = rawHeaderEnd(msg);
+  if (headerEnd < 0) return decodedHeader(msg, name);
+  const bytes = rawBytesOf(msg);
   let line = headerLines.get(name);
   if (line === undefined) {
     line = Buffer.from(`\r\n${name}:`);
@@ -156,16 +167,12 @@ let lastHadJobHeaders = false;
  */
 function hasJobHeaders(msg: JsMsg): boolean {
   if (msg === lastChecked) return lastHadJobHeaders;
-  const inner = (msg as unknown as RawDelivery).msg;
-  const headerEnd = inner?._msg?.hdr;
-  const raw = inner?._rdata;
-  let found: boolean;
-  if (inner?._headers !== undefined || raw === undefined || headerEnd === undefined || headerEnd <= 0) {
-    found = false;
+  const headerEnd = rawHeaderEnd(msg);
+  let found = false;
+  if (headerEnd < 0) {
     for (const [name] of msg.headers ?? []) if (name.startsWith(JobHeaderPrefix)) found = true;
   } else {
-    const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-    found = bytes.lastIndexOf(JobHeaderLine, headerEnd - JobHeaderLine.length) >= 0;
+    found = rawBytesOf(msg).lastIndexOf(JobHeaderLine, headerEnd - JobHeaderLine.length) >= 0;
   }
   lastChecked = msg;
   lastHadJobHeaders = found;
