@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { CloudEventHeaders, MsgIdHeader } from '@lib/contracts';
 import { OutboxChannel, PgListener } from '@lib/db';
 import { toNatsHeaders } from './envelope';
-import { StreamAcks } from './stream-acks';
+import { streamPublisher, type StreamPublish } from './stream-acks';
 
 export interface OutboxRelaySettings {
   batchSize: number;
@@ -41,11 +41,11 @@ export class OutboxRelay {
   private loopDone?: Promise<void>;
   private readonly listener: PgListener;
   published = 0;
-  private readonly acks: StreamAcks | undefined;
+  private readonly publishToStream: StreamPublish;
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly js: JetStreamClient,
+    js: JetStreamClient,
     databaseUrl: string,
     private readonly logger: Logger,
     private readonly settings: OutboxRelaySettings = DefaultOutboxRelaySettings,
@@ -55,7 +55,7 @@ export class OutboxRelay {
       this.wake?.();
     };
     this.listener = new PgListener(databaseUrl, OutboxChannel, wakeUp, wakeUp, logger);
-    this.acks = StreamAcks.of(js);
+    this.publishToStream = streamPublisher(js);
   }
 
   async start(): Promise<void> {
@@ -140,9 +140,7 @@ export class OutboxRelay {
   private async publish(row: DueRow): Promise<void> {
     const headers = toNatsHeaders(row.headers);
     if (row.headers[MsgIdHeader] === undefined) headers.set(MsgIdHeader, row.id);
-    const body = JSON.stringify(row.payload);
-    if (this.acks) await this.acks.publish(row.subject, body, headers);
-    else await this.js.publish(row.subject, body, { headers });
+    await this.publishToStream(row.subject, JSON.stringify(row.payload), headers);
   }
 
   private async msUntilNextDue(): Promise<number> {

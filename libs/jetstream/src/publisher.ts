@@ -4,7 +4,7 @@ import { contractFor, validatePayload, type ContractMap } from '@lib/contracts';
 import { envelopeHeaders } from './envelope';
 import type { JobStatusRecorder } from './lifecycle';
 import { headersWithPrerequisites } from './lifecycle/prerequisites';
-import { StreamAcks } from './stream-acks';
+import { streamPublisher, type StreamPublish } from './stream-acks';
 import { UniqueJobLocks } from './unique-job-locks';
 
 export const UniqueLockHeader = 'Job-Unique-Lock';
@@ -32,17 +32,17 @@ type Payload<C extends ContractMap, S extends keyof C> = z.input<C[S]['schema']>
 
 /** Validates against the contract, wraps in a CloudEvents envelope and waits for the stream's ack. */
 export class JetStreamPublisher<C extends ContractMap = ContractMap> {
-  private readonly acks: StreamAcks | undefined;
+  private readonly publishToStream: StreamPublish;
 
   constructor(
-    private readonly js: JetStreamClient,
+    js: JetStreamClient,
     private readonly contracts: C,
     private readonly source: string,
     private readonly uniqueLocks?: UniqueJobLocks,
     /** When given, each new job of a subject that tracks its status is recorded as `enqueued`. */
     private readonly statuses?: JobStatusRecorder,
   ) {
-    this.acks = StreamAcks.of(js);
+    this.publishToStream = streamPublisher(js);
   }
 
   async publish<S extends keyof C & string>(
@@ -81,10 +81,7 @@ export class JetStreamPublisher<C extends ContractMap = ContractMap> {
       // Taken before sending: a worker may start the job before our ack arrives.
       const sentAt = Date.now();
       // The envelope carries `Nats-Msg-Id` already: passing `msgID` too would only set it a second time.
-      const body = JSON.stringify(payload);
-      const ack = this.acks
-        ? await this.acks.publish(subject, body, headers)
-        : await this.js.publish(subject, body, { headers });
+      const ack = await this.publishToStream(subject, JSON.stringify(payload), headers);
       if (this.statuses && !ack.duplicate && contract.options.trackStatus !== false)
         this.statuses.record({ id, subject, state: 'enqueued', at: sentAt, enqueuedAt: sentAt });
       return { id, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate, dropped: false };

@@ -10,6 +10,21 @@ import {
   type PubAck,
 } from 'nats';
 
+/** Publishes one message to its stream and resolves with the stream's ack. */
+export type StreamPublish = (
+  subject: string,
+  data: string | Uint8Array,
+  headers?: MsgHdrs,
+) => Promise<PubAck>;
+
+/** Through the connection's `StreamAcks`, or `js.publish` where nats.js does not expose the connection. */
+export function streamPublisher(js: JetStreamClient): StreamPublish {
+  const acks = StreamAcks.of(js);
+  return acks
+    ? (subject, data, headers) => acks.publish(subject, data, headers)
+    : (subject, data, headers) => js.publish(subject, data, { headers });
+}
+
 /** nats.js's default for JetStream requests. */
 export const DefaultAckTimeoutMs = 5_000;
 
