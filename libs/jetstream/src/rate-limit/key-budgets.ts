@@ -71,19 +71,21 @@ export function admitToWindow(
 export function confirmStart(log: WindowLog, id: string, at: number): WindowLog | undefined {
   const reservation = log.reserved[id];
   if (!reservation) return undefined;
-  const reserved = { ...log.reserved };
-  delete reserved[id];
   // A confirmation later than the expiry (a stalled process) keeps the expiry, which others may have used.
   const starts = [...log.starts, Math.min(at, reservation[1])].sort((a, b) => a - b);
-  return { starts, reserved };
+  return { starts, reserved: withoutReservation(log, id) };
 }
 
 /** Reservation `id` will not start (its job was sent back after all). */
 export function dropReservation(log: WindowLog, id: string): WindowLog | undefined {
   if (!log.reserved[id]) return undefined;
+  return { starts: log.starts, reserved: withoutReservation(log, id) };
+}
+
+function withoutReservation(log: WindowLog, id: string): WindowLog['reserved'] {
   const reserved = { ...log.reserved };
   delete reserved[id];
-  return { starts: log.starts, reserved };
+  return reserved;
 }
 
 /** Holder id -> lease expiry (ms). Expired leases (a worker that died holding a slot) no longer count. */
