@@ -350,6 +350,7 @@ describe('cluster-wide rate limits across two worker processes', () => {
     );
     // Lease 3 s (renewed every second) plus the waiting job's retry interval (up to 5 s by then); the killed
     // job's own redelivery only comes after the 30 s ack wait.
+    console.log(`after the kill: ${JSON.stringify({ next, sinceKillMs: next.at - killedAt })}`);
     expect(next.at - killedAt).toBeLessThan(12_000);
     expect(next.attempt).toBe(1);
   }, 40_000);
